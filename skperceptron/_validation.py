@@ -6,6 +6,7 @@ private). Every other module imports them from here, so a scikit-learn upgrade i
 one-file change and no copy of a private helper lives in this package.
 """
 
+from sklearn.base import _fit_context  # noqa: F401
 from sklearn.utils._param_validation import (  # noqa: F401
     Hidden,
     Interval,
@@ -25,6 +26,7 @@ from sklearn.utils.validation import (  # noqa: F401
 )
 
 __all__ = [
+    "_fit_context",
     "Hidden",
     "Interval",
     "Options",

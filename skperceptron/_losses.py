@@ -1,0 +1,115 @@
+"""Output losses with their matching output links, keyed by option string.
+
+Every loss is written as a function of the *raw* output ``Z`` (before the link) so that
+it is exact and stable for saturated outputs (``logaddexp``/``logsumexp`` rather than a
+clipped ``log(p)``), and its gradient with respect to ``Z`` takes the canonical form
+``link(Z) - Y`` for each matched pair (identity/squared error, exp/Poisson,
+logistic/binary cross-entropy, softmax/multinomial cross-entropy).
+
+``value_and_delta(Y, Z, sample_weight, sw_sum, delta)`` returns the sample-weighted mean
+loss and writes ``d loss / d Z`` into ``delta`` (already divided by ``sw_sum``), which is
+exactly the output delta backprop starts from.
+"""
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+from scipy.special import expit, logsumexp, xlogy
+
+
+class Loss(NamedTuple):
+    out_activation: str
+    """scikit-learn's name of the output activation (``out_activation_``)."""
+    inverse_link: Callable[[np.ndarray], None]
+    """Overwrites raw outputs with predictions (means or probabilities)."""
+    value_and_delta: Callable[..., float]
+
+
+def _weighted_mean(per_sample, sample_weight, sw_sum):
+    if sample_weight is None:
+        return float(per_sample.sum()) / sw_sum
+    return float(np.dot(per_sample, sample_weight)) / sw_sum
+
+
+def _scale_delta(delta, sample_weight, sw_sum, extra=1.0):
+    """Turn per-sample gradients into the gradient of the weighted mean, in place."""
+    if sample_weight is None:
+        delta *= extra / sw_sum
+    else:
+        delta *= sample_weight[:, None]
+        delta *= extra / sw_sum
+
+
+def _identity(Z):
+    pass
+
+
+def _exp(Z):
+    np.exp(Z, out=Z)
+
+
+def _logistic(Z):
+    expit(Z, out=Z)
+
+
+def _softmax(Z):
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+
+
+def _squared_error(Y, Z, sample_weight, sw_sum, delta):
+    # Half squared error, averaged over samples AND outputs, in value and gradient
+    # alike (scikit-learn averages over outputs in the value only).
+    n_outputs = Z.shape[1]
+    np.subtract(Z, Y, out=delta)
+    per_sample = np.einsum("ij,ij->i", delta, delta)
+    value = 0.5 * _weighted_mean(per_sample, sample_weight, sw_sum) / n_outputs
+    _scale_delta(delta, sample_weight, sw_sum, 1.0 / n_outputs)
+    return value
+
+
+def _poisson(Y, Z, sample_weight, sw_sum, delta):
+    # Half Poisson deviance with log link: mu - y z + y log y - y, summed over outputs.
+    np.exp(Z, out=delta)
+    per_sample = (delta - Y * Z + xlogy(Y, Y) - Y).sum(axis=1)
+    value = _weighted_mean(per_sample, sample_weight, sw_sum)
+    delta -= Y
+    _scale_delta(delta, sample_weight, sw_sum)
+    return value
+
+
+def _binary_log_loss(Y, Z, sample_weight, sw_sum, delta):
+    # Independent logistic outputs (binary and multilabel): log(1 + e^z) - y z.
+    per_sample = (np.logaddexp(0, Z) - Y * Z).sum(axis=1)
+    value = _weighted_mean(per_sample, sample_weight, sw_sum)
+    expit(Z, out=delta)
+    delta -= Y
+    _scale_delta(delta, sample_weight, sw_sum)
+    return value
+
+
+def _multinomial_log_loss(Y, Z, sample_weight, sw_sum, delta):
+    # Softmax cross-entropy: logsumexp(z) - <y, z>.
+    lse = logsumexp(Z, axis=1)
+    per_sample = lse - np.einsum("ij,ij->i", Y, Z)
+    value = _weighted_mean(per_sample, sample_weight, sw_sum)
+    np.subtract(Z, lse[:, None], out=delta)
+    np.exp(delta, out=delta)
+    delta -= Y
+    _scale_delta(delta, sample_weight, sw_sum)
+    return value
+
+
+LOSSES = {
+    "squared_error": Loss("identity", _identity, _squared_error),
+    "poisson": Loss("exp", _exp, _poisson),
+    "binary_log_loss": Loss("logistic", _logistic, _binary_log_loss),
+    "log_loss": Loss("softmax", _softmax, _multinomial_log_loss),
+}
+
+# The public options of MLPRegressor's ``loss``.
+REGRESSION_LOSSES = ("squared_error", "poisson")
+
+# Inverse links by output-activation name, for prediction from a fitted model.
+INVERSE_LINKS = {loss.out_activation: loss.inverse_link for loss in LOSSES.values()}

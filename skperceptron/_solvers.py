@@ -1,0 +1,241 @@
+"""Solvers: minimise ``fun(theta, X, Y, sample_weight) -> (value, grad)`` over theta.
+
+Nothing here knows about layers or estimators: a solver gets the objective as a callable
+and the flat parameter vector, and updates that vector in place.
+
+- :func:`lbfgs` hands theta to ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)``.
+- :func:`stochastic` owns the epoch loop of the minibatch optimizers: one shuffle-gather
+  per epoch, contiguous minibatch slices, the no-improvement stop, early stopping with
+  best-theta restore, divergence and interrupt handling.
+"""
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+
+def lbfgs(fun, theta, X, Y, sample_weight, *, max_iter, max_fun, tol, verbose=False):
+    """Full-batch L-BFGS-B on theta, honouring ``max_iter``, ``max_fun`` and ``tol``.
+
+    scipy works in float64; the objective is evaluated in theta's own dtype, so a
+    float32 model trains in float32 arithmetic.
+
+    Returns
+    -------
+    n_iter : int
+        Iterations run.
+    value : float
+        Objective at the returned theta (which is written into ``theta``).
+    """
+    dtype = theta.dtype
+    best = {"value": np.inf, "x": theta.copy()}
+
+    def value_and_grad(x):
+        x = x.astype(dtype, copy=False)
+        value, grad = fun(x, X, Y, sample_weight)
+        if np.isfinite(value) and value < best["value"]:
+            best["value"], best["x"] = value, x.copy()
+        # scipy keeps the gradient it is given: hand it a copy, in float64.
+        return value, grad.astype(np.float64)
+
+    def report(intermediate_result):
+        report.n_iter += 1
+        print("Iteration %d, loss = %.8f" % (report.n_iter, intermediate_result.fun))
+
+    report.n_iter = 0
+
+    try:
+        result = scipy.optimize.minimize(
+            value_and_grad,
+            theta.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+            callback=report if verbose else None,
+        )
+    except KeyboardInterrupt:
+        warnings.warn(
+            "Training interrupted by user; keeping the best weights evaluated so far.",
+            UserWarning,
+        )
+        theta[:] = best["x"]
+        return report.n_iter, float(best["value"])
+
+    if result.status != 0:
+        message = result.message
+        if isinstance(message, bytes):
+            message = message.decode("latin1")
+        warnings.warn(
+            "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
+            "Increase max_iter or max_fun, or scale the data."
+            % (result.nit, result.status, message),
+            ConvergenceWarning,
+        )
+    theta[:] = result.x
+    return int(min(result.nit, max_iter)), float(result.fun)
+
+
+@dataclass
+class Progress:
+    """Training history carried across ``fit``/``partial_fit`` calls.
+
+    The estimator stores these fields as plain attributes (``loss_curve_``,
+    ``t_``, ...) and rebuilds this record at the start of each call.
+    """
+
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = None
+    best_loss: float = np.inf
+    best_validation_score: float = None
+    no_improvement_count: int = 0
+    t: int = 0
+    epoch: int = 0
+
+
+def _gather(X, rows, out):
+    if sp.issparse(X):
+        return X[rows]
+    return np.take(X, rows, axis=0, out=out)
+
+
+def stochastic(
+    fun,
+    theta,
+    X,
+    Y,
+    sample_weight,
+    optimizer,
+    progress,
+    *,
+    batch_size,
+    max_iter,
+    shuffle,
+    seed,
+    tol,
+    n_iter_no_change,
+    validation_score=None,
+    incremental=False,
+    verbose=False,
+):
+    """Minibatch training for at most ``max_iter`` epochs (one if ``incremental``).
+
+    Each epoch's shuffle is drawn from ``(seed, progress.epoch)`` alone, so ``k`` calls
+    with ``incremental=True`` replay exactly the epochs of one call with
+    ``max_iter=k``.
+
+    With ``validation_score`` (a callable of theta, higher is better), the
+    no-improvement criterion watches the validation score and the best theta is
+    restored at the end; otherwise it watches the training loss.
+
+    Returns
+    -------
+    n_iter : int
+        Epochs run in this call.
+    finite_epochs : int
+        Epochs of this call that ended with a finite loss and weights. When the loss
+        diverges, training stops and theta is reset to the last finite state.
+    """
+    n_samples = X.shape[0]
+    early_stopping = validation_score is not None
+    best_theta = theta.copy() if early_stopping else None
+    last_finite = theta.copy()
+    X_buf = None if sp.issparse(X) else np.empty_like(X)
+    Y_buf = np.empty_like(Y)
+    n_iter = finite_epochs = 0
+    try:
+        for _ in range(max_iter):
+            if shuffle:
+                order = np.random.default_rng([seed, progress.epoch]).permutation(
+                    n_samples
+                )
+                X_ep, Y_ep = _gather(X, order, X_buf), np.take(Y, order, 0, out=Y_buf)
+                sw_ep = None if sample_weight is None else sample_weight[order]
+            else:
+                X_ep, Y_ep, sw_ep = X, Y, sample_weight
+
+            accumulated = 0.0
+            for start in range(0, n_samples, batch_size):
+                batch = slice(start, min(start + batch_size, n_samples))
+                value, grad = fun(
+                    theta, X_ep[batch], Y_ep[batch], None if sw_ep is None else sw_ep[batch]
+                )
+                accumulated += value * (batch.stop - batch.start)
+                optimizer.step(theta, grad)
+
+            n_iter += 1
+            progress.epoch += 1
+            progress.t += n_samples
+            loss = accumulated / n_samples
+            progress.loss_curve.append(loss)
+            if verbose:
+                print("Iteration %d, loss = %.8f" % (n_iter, loss))
+
+            if early_stopping:
+                score = validation_score(theta)
+                progress.validation_scores.append(score)
+                if verbose:
+                    print("Validation score: %f" % score)
+                if score < progress.best_validation_score + tol:
+                    progress.no_improvement_count += 1
+                else:
+                    progress.no_improvement_count = 0
+                if score > progress.best_validation_score:
+                    progress.best_validation_score = score
+                    best_theta[:] = theta
+            else:
+                if loss > progress.best_loss - tol:
+                    progress.no_improvement_count += 1
+                else:
+                    progress.no_improvement_count = 0
+                progress.best_loss = min(progress.best_loss, loss)
+
+            if not (np.isfinite(loss) and np.isfinite(theta).all()):
+                theta[:] = last_finite
+                warnings.warn(
+                    "Training diverged at epoch %d: the loss is not finite. Training "
+                    "stopped and the weights of the last finite epoch were kept; lower "
+                    "learning_rate_init or scale the data." % n_iter,
+                    ConvergenceWarning,
+                )
+                break
+            finite_epochs += 1
+            last_finite[:] = theta
+
+            optimizer.epoch_end(progress.t)
+
+            if progress.no_improvement_count > n_iter_no_change:
+                what = "Validation score" if early_stopping else "Training loss"
+                msg = "%s did not improve more than tol=%f for %d consecutive epochs." % (
+                    what,
+                    tol,
+                    n_iter_no_change,
+                )
+                if optimizer.on_plateau(verbose):
+                    if verbose:
+                        print(msg + " Stopping.")
+                    break
+                progress.no_improvement_count = 0
+
+            if incremental:
+                break
+            if n_iter == max_iter:
+                warnings.warn(
+                    "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                    "optimization hasn't converged yet." % max_iter,
+                    ConvergenceWarning,
+                )
+    except KeyboardInterrupt:
+        theta[:] = last_finite
+        warnings.warn(
+            "Training interrupted by user; keeping the weights of the last completed "
+            "epoch.",
+            UserWarning,
+        )
+
+    if early_stopping:
+        theta[:] = best_theta
+    return n_iter, finite_epochs
