@@ -1,0 +1,186 @@
+"""The objective: finite differences, closed forms and scikit-learn's metrics as oracles."""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import expit, softmax
+from sklearn.metrics import log_loss, mean_poisson_deviance, mean_squared_error
+
+from skperceptron._activations import ACTIVATIONS
+from skperceptron._losses import LOSSES
+from skperceptron._network import (
+    Objective,
+    n_coef_params,
+    n_params,
+    pack,
+    predict_output,
+    unpack,
+)
+
+N_SAMPLES, N_FEATURES, N_OUTPUTS = 7, 4, 3
+
+
+def _targets(loss, rng, n=N_SAMPLES, k=N_OUTPUTS):
+    if loss == "log_loss":
+        return np.eye(k)[rng.randint(k, size=n)]
+    if loss == "binary_log_loss":
+        return rng.randint(2, size=(n, k)).astype(float)
+    if loss == "poisson":
+        return rng.poisson(2.0, size=(n, k)).astype(float)
+    return rng.normal(size=(n, k))
+
+
+def _problem(loss, weighted, seed=0, hidden=(5, 3)):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(N_SAMPLES, N_FEATURES))
+    Y = _targets(loss, rng)
+    sw = rng.uniform(0.2, 2.0, size=N_SAMPLES) if weighted else None
+    layer_units = [N_FEATURES, *hidden, N_OUTPUTS]
+    theta = rng.normal(scale=0.5, size=n_params(layer_units))
+    return X, Y, sw, layer_units, theta
+
+
+def _central_differences(f, theta, eps=1e-6):
+    grad = np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = eps
+        grad[i] = (f(theta + step) - f(theta - step)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize(
+    "activation, loss, weighted, dtype",
+    list(itertools.product(ACTIVATIONS, LOSSES, [False, True], [np.float64, np.float32])),
+)
+def test_gradient_matches_central_differences(activation, loss, weighted, dtype):
+    X, Y, sw, layer_units, theta = _problem(loss, weighted)
+    alpha = 0.3
+
+    def value64(t):
+        obj = Objective(layer_units, activation, loss, alpha, np.float64, N_SAMPLES)
+        return obj.value_and_grad(t, X, Y, sw)[0]
+
+    expected = _central_differences(value64, theta)
+
+    cast = (lambda a: None if a is None else a.astype(dtype))
+    obj = Objective(layer_units, activation, loss, alpha, dtype, N_SAMPLES)
+    value, grad = obj.value_and_grad(cast(theta), cast(X), cast(Y), cast(sw))
+    assert grad.dtype == dtype
+    assert isinstance(value, float)
+    if dtype == np.float64:
+        np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-8)
+        assert value == pytest.approx(value64(theta), rel=1e-12)
+    else:
+        # float32 arithmetic against the float64 finite-difference oracle.
+        np.testing.assert_allclose(grad, expected, rtol=2e-3, atol=2e-4)
+        assert value == pytest.approx(value64(theta), rel=1e-4)
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_sparse_input_gives_dense_value_and_gradient(loss):
+    X, Y, sw, layer_units, theta = _problem(loss, weighted=True)
+    X[X < 0.3] = 0.0
+    obj = Objective(layer_units, "tanh", loss, 0.1, np.float64, N_SAMPLES)
+    v_dense, g_dense = obj.value_and_grad(theta, X, Y, sw)
+    g_dense = g_dense.copy()
+    v_sparse, g_sparse = obj.value_and_grad(theta, sp.csr_matrix(X), Y, sw)
+    assert v_sparse == pytest.approx(v_dense, rel=1e-12)
+    np.testing.assert_allclose(g_sparse, g_dense, rtol=1e-12, atol=1e-14)
+
+
+def _linear_output(X, theta, layer_units):
+    coefs, intercepts = unpack(theta, layer_units)
+    return X @ coefs[0] + intercepts[0]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_loss_values_match_sklearn_metrics(weighted):
+    # With no hidden layer the raw output is X @ W + b; the loss values must agree
+    # with scikit-learn's metrics on the linked predictions.
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(40, 3))
+    sw = rng.uniform(0.5, 2, size=40) if weighted else None
+
+    def value(loss, Y, layer_units, theta):
+        obj = Objective(layer_units, "relu", loss, 0.0, np.float64, 40)
+        return obj.value_and_grad(theta, X, Y, sw)[0]
+
+    units = [3, 4]
+    theta = rng.normal(scale=0.3, size=n_params(units))
+    Z = _linear_output(X, theta, units)
+
+    Y = rng.normal(size=(40, 4))
+    assert value("squared_error", Y, units, theta) == pytest.approx(
+        0.5 * mean_squared_error(Y, Z, sample_weight=sw)
+    )
+    labels = rng.randint(4, size=40)
+    assert value("log_loss", np.eye(4)[labels], units, theta) == pytest.approx(
+        log_loss(labels, softmax(Z, axis=1), sample_weight=sw, labels=range(4))
+    )
+
+    units1 = [3, 1]
+    theta1 = rng.normal(scale=0.3, size=n_params(units1))
+    z = _linear_output(X, theta1, units1)
+    b = rng.randint(2, size=(40, 1)).astype(float)
+    assert value("binary_log_loss", b, units1, theta1) == pytest.approx(
+        log_loss(b.ravel(), expit(z.ravel()), sample_weight=sw)
+    )
+    counts = rng.poisson(1.5, size=(40, 1)).astype(float)
+    # Half the mean Poisson deviance.
+    assert value("poisson", counts, units1, theta1) == pytest.approx(
+        0.5 * mean_poisson_deviance(counts.ravel(), np.exp(z.ravel()), sample_weight=sw)
+    )
+
+
+def test_l2_penalty_closed_form():
+    X, Y, sw, layer_units, theta = _problem("squared_error", weighted=True)
+    base = Objective(layer_units, "relu", "squared_error", 0.0, np.float64, N_SAMPLES)
+    v0, g0 = base.value_and_grad(theta, X, Y, sw)
+    g0 = g0.copy()
+    alpha = 0.7
+    reg = Objective(layer_units, "relu", "squared_error", alpha, np.float64, N_SAMPLES)
+    v1, g1 = reg.value_and_grad(theta, X, Y, sw)
+    n_coef = n_coef_params(layer_units)
+    w = theta[:n_coef]
+    assert v1 - v0 == pytest.approx(0.5 * alpha * w @ w / sw.sum())
+    np.testing.assert_allclose(g1[:n_coef] - g0[:n_coef], alpha * w / sw.sum())
+    # Intercepts are not penalised.
+    np.testing.assert_allclose(g1[n_coef:], g0[n_coef:])
+
+
+def test_unpack_gives_views_and_pack_inverts_it():
+    layer_units = [3, 4, 2]
+    theta = np.arange(n_params(layer_units), dtype=float)
+    coefs, intercepts = unpack(theta, layer_units)
+    assert [c.shape for c in coefs] == [(3, 4), (4, 2)]
+    assert [b.shape for b in intercepts] == [(4,), (2,)]
+    assert all(np.shares_memory(a, theta) for a in coefs + intercepts)
+    np.testing.assert_array_equal(pack(coefs, intercepts), theta)
+
+
+def test_buffers_are_reused_across_batches_of_any_size():
+    X, Y, sw, layer_units, theta = _problem("log_loss", weighted=False)
+    obj = Objective(layer_units, "relu", "log_loss", 0.0, np.float64, N_SAMPLES)
+    fresh = Objective(layer_units, "relu", "log_loss", 0.0, np.float64, 3)
+    for stop in (N_SAMPLES, 3, 5):
+        value, grad = obj.value_and_grad(theta, X[:stop], Y[:stop])
+        expected = Objective(layer_units, "relu", "log_loss", 0.0, np.float64, stop)
+        v_ref, g_ref = expected.value_and_grad(theta, X[:stop], Y[:stop])
+        assert value == pytest.approx(v_ref, rel=1e-14)
+        np.testing.assert_allclose(grad, g_ref, rtol=1e-14)
+    assert fresh.value_and_grad(theta, X[:3], Y[:3])[1] is fresh.value_and_grad(theta, X[:2], Y[:2])[1]
+
+
+@pytest.mark.parametrize("rows", [1, 3, 1000])
+def test_chunked_prediction_equals_one_pass(rows):
+    X, Y, sw, layer_units, theta = _problem("log_loss", weighted=False)
+    coefs, intercepts = unpack(theta, layer_units)
+    # Independent oracle: a plain forward pass written out here.
+    A = np.maximum(X @ coefs[0] + intercepts[0], 0)
+    A = np.maximum(A @ coefs[1] + intercepts[1], 0)
+    expected = softmax(A @ coefs[2] + intercepts[2], axis=1)
+    out = predict_output(coefs, intercepts, "relu", "softmax", X, rows)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
