@@ -1,0 +1,369 @@
+"""MLPClassifier / MLPRegressor through the public API, scikit-learn's MLP as oracle."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_iris,
+    make_multilabel_classification,
+    make_regression,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import PoissonRegressor
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+from sklearn.preprocessing import StandardScaler
+
+from skperceptron import MLPClassifier, MLPRegressor
+
+SOLVERS = ["lbfgs", "sgd", "adam"]
+
+
+def _quiet(fit):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fit()
+
+
+def _scaled(loader, n=None):
+    X, y = loader(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    return (X[:n], y[:n]) if n else (X, y)
+
+
+def _split(X, y, seed=0):
+    idx = np.random.RandomState(seed).permutation(len(X))
+    cut = int(0.75 * len(X))
+    return X[idx[:cut]], X[idx[cut:]], y[idx[:cut]], y[idx[cut:]]
+
+
+# --------------------------------------------------------------- sklearn parity
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("loader", [load_iris, load_digits, load_breast_cancer])
+def test_classifier_accuracy_matches_sklearn(loader, solver):
+    X_train, X_test, y_train, y_test = _split(*_scaled(loader))
+    params = dict(hidden_layer_sizes=(32,), solver=solver, max_iter=150, random_state=0)
+    if solver == "sgd":
+        params["learning_rate_init"] = 0.05
+    ours = _quiet(lambda: MLPClassifier(**params).fit(X_train, y_train))
+    ref = _quiet(lambda: SkMLPClassifier(**params).fit(X_train, y_train))
+    assert ours.score(X_test, y_test) == pytest.approx(ref.score(X_test, y_test), abs=0.03)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_regressor_r2_matches_sklearn_on_diabetes(solver):
+    X, y = _scaled(load_diabetes)
+    y = (y - y.mean()) / y.std()
+    X_train, X_test, y_train, y_test = _split(X, y)
+    params = dict(hidden_layer_sizes=(16,), solver=solver, max_iter=300, alpha=1.0, random_state=0)
+    if solver == "sgd":
+        params["learning_rate_init"] = 0.01
+    ours = _quiet(lambda: MLPRegressor(**params).fit(X_train, y_train))
+    ref = _quiet(lambda: SkMLPRegressor(**params).fit(X_train, y_train))
+    assert ours.score(X_test, y_test) == pytest.approx(ref.score(X_test, y_test), abs=0.05)
+
+
+def test_lbfgs_starts_from_sklearns_initial_weights():
+    # Same random_state -> same Glorot draw -> with max_iter=1 nearly the same weights.
+    X, y = _scaled(load_iris)
+    ours = _quiet(lambda: MLPClassifier((5,), solver="lbfgs", max_iter=1, random_state=3).fit(X, y))
+    ref = _quiet(lambda: SkMLPClassifier((5,), solver="lbfgs", max_iter=1, random_state=3).fit(X, y))
+    for a, b in zip(ours.coefs_, ref.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+# ---------------------------------------------------------------- targets
+def test_fitted_attributes_match_sklearn_names_and_shapes():
+    X, y = _scaled(load_iris)
+    for solver in SOLVERS:
+        ours = _quiet(lambda: MLPClassifier((6, 4), solver=solver, max_iter=5, random_state=0).fit(X, y))
+        ref = _quiet(lambda: SkMLPClassifier((6, 4), solver=solver, max_iter=5, random_state=0).fit(X, y))
+        public = lambda est: {k for k in vars(est) if k.endswith("_") and not k.startswith("_")}
+        assert public(ours) == public(ref)
+        for name in ("n_layers_", "n_outputs_", "out_activation_", "n_features_in_", "t_", "n_iter_"):
+            assert getattr(ours, name) == getattr(ref, name), name
+        assert [c.shape for c in ours.coefs_] == [c.shape for c in ref.coefs_]
+
+
+def test_string_labels_and_binary_proba():
+    X, y = _scaled(load_breast_cancer)
+    labels = np.array(["benign", "malignant"])[y]
+    clf = MLPClassifier((10,), solver="lbfgs", random_state=0, max_iter=300).fit(X, labels)
+    assert set(clf.classes_) == {"benign", "malignant"}
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba))
+
+
+def test_multiclass_proba_rows_sum_to_one():
+    X, y = _scaled(load_iris)
+    clf = MLPClassifier((8,), solver="lbfgs", random_state=0, max_iter=300).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (150, 3) and clf.out_activation_ == "softmax"
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(proba.argmax(axis=1), clf.predict(X))
+
+
+def test_multilabel_columns_are_independent():
+    X, Y = make_multilabel_classification(n_samples=80, random_state=0)
+    clf = MLPClassifier((30,), solver="lbfgs", random_state=0, max_iter=500).fit(X, Y)
+    proba = clf.predict_proba(X)
+    assert clf.out_activation_ == "logistic" and proba.shape == Y.shape
+    assert not np.allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
+    assert clf.score(X, Y) > 0.9
+
+
+def test_multioutput_regression_and_squared_error_averaging():
+    X, Y = make_regression(n_samples=120, n_features=6, n_targets=3, random_state=0)
+    Y = Y / Y.std(axis=0)
+    alpha = 0.01
+    reg = MLPRegressor(hidden_layer_sizes=(20,), solver="lbfgs", alpha=alpha, max_iter=500, random_state=0).fit(X, Y)
+    assert reg.predict(X).shape == Y.shape and reg.score(X, Y) > 0.9
+    # Closed form of the documented loss: half the squared error averaged over samples
+    # and outputs, plus alpha/2 ||W||^2 / n.
+    residual = reg.predict(X) - Y
+    l2 = sum((c**2).sum() for c in reg.coefs_)
+    expected = 0.5 * np.mean(residual**2) + 0.5 * alpha * l2 / len(X)
+    assert reg.loss_ == pytest.approx(expected, rel=1e-8)
+
+
+def test_poisson_without_hidden_nonlinearity_equals_glm():
+    rng = np.random.default_rng(0)
+    x = np.linspace(0, 1, 100)
+    y = rng.poisson(np.exp(x + 1))
+    X = x.reshape(-1, 1)
+    glm = PoissonRegressor(alpha=0, tol=1e-8).fit(X, y)
+    mlp = MLPRegressor(loss="poisson", hidden_layer_sizes=(1,), activation="identity",
+                       alpha=0, solver="lbfgs", tol=1e-8, random_state=1).fit(X, y)
+    np.testing.assert_allclose(mlp.predict(X), glm.predict(X), rtol=1e-4)
+    assert mlp.out_activation_ == "exp"
+
+
+def test_zero_hidden_layers_is_linear_regression():
+    X, y = make_regression(n_samples=100, n_features=3, noise=5, random_state=0)
+    reg = MLPRegressor(hidden_layer_sizes=(), solver="lbfgs", alpha=0, tol=1e-12, max_iter=1000).fit(X, y)
+    A = np.hstack([X, np.ones((100, 1))])
+    beta = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(reg.coefs_[0].ravel(), beta[:3], rtol=1e-5)
+    assert reg.n_layers_ == 2
+
+
+# ------------------------------------------------------------ sample weights
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_integer_sample_weight_equals_repetition_for_lbfgs(Estimator):
+    X, y = _scaled(load_iris)
+    if Estimator is MLPRegressor:
+        y = X[:, 0] * 2 - X[:, 1]
+        X = X[:, 1:]
+    sw = np.random.RandomState(0).randint(0, 3, size=len(X))
+    params = dict(hidden_layer_sizes=(5,), solver="lbfgs", random_state=0, max_iter=50)
+    weighted = _quiet(lambda: Estimator(**params).fit(X, y, sample_weight=sw))
+    repeated = _quiet(lambda: Estimator(**params).fit(np.repeat(X, sw, 0), np.repeat(y, sw)))
+    for a, b in zip(weighted.coefs_, repeated.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)
+
+
+def test_sample_weight_in_partial_fit_changes_the_model():
+    X, y = _scaled(load_iris)
+    sw = np.where(y == 0, 10.0, 1.0)
+    a = MLPClassifier((5,), solver="sgd", random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    b = MLPClassifier((5,), solver="sgd", random_state=0).partial_fit(X, y, sw, classes=[0, 1, 2])
+    assert not np.allclose(a.coefs_[0], b.coefs_[0])
+
+
+# --------------------------------------------------------------- dtypes, sparse
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_float32_trains_and_predicts_in_float32(Estimator, solver):
+    X, y = _scaled(load_digits, 300)
+    X32 = X.astype(np.float32)
+    est = _quiet(lambda: Estimator(hidden_layer_sizes=(8,), solver=solver, max_iter=30, random_state=0).fit(X32, y))
+    assert all(c.dtype == np.float32 for c in est.coefs_ + est.intercepts_)
+    if Estimator is MLPRegressor:
+        assert est.predict(X32).dtype == np.float32
+    else:
+        assert est.predict_proba(X32).dtype == np.float32
+    est64 = _quiet(lambda: Estimator(hidden_layer_sizes=(8,), solver=solver, max_iter=30, random_state=0).fit(X, y))
+    # Same quality as the float64 model (trajectories may drift apart numerically).
+    assert est.score(X32, y) == pytest.approx(est64.score(X, y), abs=0.05)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_sparse_csr_predictions_equal_dense(solver):
+    X, y = load_digits(return_X_y=True)
+    X = X[:300] / 16
+    dense = _quiet(lambda: MLPClassifier((15,), solver=solver, max_iter=20, random_state=1).fit(X, y[:300]))
+    sparse = _quiet(lambda: MLPClassifier((15,), solver=solver, max_iter=20, random_state=1).fit(sp.csr_matrix(X), y[:300]))
+    np.testing.assert_allclose(dense.predict_proba(X), sparse.predict_proba(sp.csr_matrix(X)), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(dense.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_dataframe_feature_names_with_early_stopping(Estimator):
+    pd = pytest.importorskip("pandas")
+    X, y = _scaled(load_iris)
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    est = Estimator(hidden_layer_sizes=(5,), early_stopping=True, max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(df, y)
+        est.predict(df)
+    np.testing.assert_array_equal(est.feature_names_in_, ["a", "b", "c", "d"])
+
+
+# ------------------------------------------------------------ training control
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_partial_fit_does_not_exist_for_lbfgs(Estimator):
+    assert not hasattr(Estimator(solver="lbfgs"), "partial_fit")
+    assert hasattr(Estimator(solver="sgd"), "partial_fit")
+    assert hasattr(Estimator(solver="adam"), "partial_fit")
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_k_partial_fits_equal_fit_with_max_iter_k(Estimator, solver):
+    X, y = _scaled(load_iris)
+    params = dict(hidden_layer_sizes=(7,), solver=solver, random_state=0, batch_size=32)
+    fitted = _quiet(lambda: Estimator(max_iter=6, tol=0, **params).fit(X, y))
+    inc = Estimator(**params)
+    extra = {"classes": np.unique(y)} if Estimator is MLPClassifier else {}
+    for _ in range(6):
+        inc.partial_fit(X, y, **extra)
+    for a, b in zip(fitted.coefs_ + fitted.intercepts_, inc.coefs_ + inc.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert inc.t_ == fitted.t_ == 6 * len(X)
+    assert inc.loss_curve_ == fitted.loss_curve_
+
+
+def test_partial_fit_classes_contract():
+    X, y = [[1.0], [2.0], [3.0]], ["a", "b", "c"]
+    with pytest.raises(ValueError, match="classes must be passed"):
+        MLPClassifier(solver="sgd").partial_fit(X, y)
+    with pytest.raises(ValueError, match="not in `classes`"):
+        MLPClassifier(solver="sgd").partial_fit(X, y, classes=["a", "b"])
+    clf = MLPClassifier(solver="sgd", random_state=0).partial_fit(X, y, classes=["a", "b", "c", "d"])
+    clf.partial_fit([[4.0]], ["d"])  # a class announced but not seen before
+    with pytest.raises(ValueError, match="classes not in"):
+        clf.partial_fit([[5.0]], ["e"])
+    with pytest.raises(ValueError, match="is not the same"):
+        clf.partial_fit(X, y, classes=["a", "b", "c"])
+
+
+def test_partial_fit_refuses_early_stopping():
+    X, y = _scaled(load_iris)
+    clf = _quiet(lambda: MLPClassifier((5,), early_stopping=True, max_iter=5, random_state=0).fit(X, y))
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        clf.partial_fit(X, y)
+
+
+def test_warm_start_continues_and_checks_classes():
+    X, y = _scaled(load_iris)
+    clf = MLPClassifier((5,), solver="lbfgs", warm_start=True, max_iter=5, random_state=0)
+    _quiet(lambda: clf.fit(X, y))
+    loss_first = clf.loss_
+    _quiet(lambda: clf.fit(X, y))
+    assert clf.loss_ < loss_first  # continued from where it stopped
+    with pytest.raises(ValueError, match="warm_start can only be used"):
+        clf.fit(X[:100], y[:100])
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_warm_start_runs_max_iter_each_call(solver):
+    X, y = _scaled(load_iris)
+    clf = MLPClassifier((5,), solver=solver, warm_start=True, max_iter=10, n_iter_no_change=np.inf, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 10
+    clf.set_params(max_iter=20)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 20
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_early_stopping_records_scores_and_keeps_best(Estimator):
+    X, y = _scaled(load_digits, 400)
+    est = Estimator(hidden_layer_sizes=(20,), solver="sgd", early_stopping=True, tol=0.05, max_iter=500, random_state=0)
+    est.fit(X, y)
+    assert est.n_iter_ < 500
+    assert est.best_loss_ is None
+    assert len(est.validation_scores_) == est.n_iter_
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert est.best_validation_score_ + est.tol > est.validation_scores_[-1]
+
+
+def test_early_stopping_split_is_stratified():
+    X = [[1, 2], [2, 3], [3, 4], [4, 5]]
+    with pytest.raises(ValueError, match="least populated class"):
+        MLPClassifier(early_stopping=True).fit(X, [0, 0, 0, 1])
+
+
+def test_early_stopping_validation_set_too_small():
+    X, y = make_regression(n_samples=2, n_features=5, random_state=0)
+    with pytest.raises(ValueError, match="validation set is too small"):
+        MLPRegressor(early_stopping=True).fit(X, y)
+
+
+def test_tol_stops_training_and_inf_patience_disables_it():
+    X, y = _scaled(load_breast_cancer, 200)
+    stopped = MLPClassifier((5,), solver="sgd", tol=0.5, max_iter=1000, random_state=0).fit(X, y)
+    assert stopped.n_iter_ < 1000
+    full = _quiet(lambda: MLPClassifier((5,), solver="sgd", tol=1e9, n_iter_no_change=np.inf, max_iter=50, random_state=0).fit(X, y))
+    assert full.n_iter_ == 50
+
+
+def test_adaptive_learning_rate_stops_when_rate_vanishes():
+    X, y = [[3, 2], [1, 6]], [1, 0]
+    clf = MLPClassifier(tol=0.5, max_iter=3000, solver="sgd", learning_rate="adaptive").fit(X, y)
+    assert clf.n_iter_ < 3000
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_verbose_prints_the_loss(solver, capsys):
+    X, y = _scaled(load_iris)
+    _quiet(lambda: MLPClassifier((3,), solver=solver, max_iter=3, verbose=True).fit(X, y))
+    out = capsys.readouterr().out
+    assert out.count("Iteration") >= 2 and "loss =" in out
+
+
+def test_convergence_warnings():
+    X, y = _scaled(load_iris)
+    with pytest.warns(ConvergenceWarning):
+        MLPClassifier((10,), solver="lbfgs", max_fun=10).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        MLPClassifier((10,), solver="adam", max_iter=2).fit(X, y)
+
+
+def test_shuffle_changes_training_and_is_reproducible():
+    X, y = make_regression(n_samples=50, n_features=5, random_state=0)
+    fit = lambda shuffle: _quiet(lambda: MLPRegressor(hidden_layer_sizes=1, max_iter=1, batch_size=1, random_state=0, shuffle=shuffle).fit(X, y)).coefs_[0]
+    np.testing.assert_array_equal(fit(True), fit(True))
+    np.testing.assert_array_equal(fit(False), fit(False))
+    assert not np.array_equal(fit(True), fit(False))
+
+
+def test_non_finite_weights_raise_and_fitted_model_survives():
+    rng = np.random.RandomState(0)
+    X = np.finfo(np.float64).max * rng.uniform(size=(10, 2))
+    y = rng.standard_normal(size=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="non-finite parameter weights"):
+            MLPRegressor().fit(X, y)
+    good = _quiet(lambda: MLPRegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(rng.normal(size=(10, 2)), y))
+    before = good.predict(np.ones((2, 2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError):
+            good.fit(X, y)
+    np.testing.assert_array_equal(good.predict(np.ones((2, 2))), before)
