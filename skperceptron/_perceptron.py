@@ -571,56 +571,38 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             pos_weight = np.asarray(class_weight, dtype=dtype)
             neg_weight = np.ones(n_columns, dtype=dtype)
 
-        rng = check_random_state(self.random_state)
-        order = np.flatnonzero(~validation).astype(np.intp)
-        n_train = order.shape[0]
-        active = np.ones(n_columns, dtype=np.uint8)
-        objective = np.zeros(n_columns)
-        best = np.full(n_columns, np.inf)  # best loss, or minus best validation score
-        no_improvement = np.zeros(n_columns, dtype=int)
-        tol = self.tol if self.tol is not None else -np.inf
-        need_objective = bool(self.verbose) or (
-            self.tol is not None and not self.early_stopping
-        )
-        t_start = t
+        # Columns that share a row order are updated in one pass. scikit-learn shuffles
+        # each one-vs-rest class with its own seed; with shuffle=True each class is
+        # therefore its own group (and gets scikit-learn's exact order), while with
+        # shuffle=False all classes share one pass over each row.
+        if self.shuffle:
+            groups = [[k] for k in range(n_columns)]
+            seeds = _sklearn_shuffle_seeds(self.random_state, n_columns)
+        else:
+            groups, seeds = [list(range(n_columns))], [None]
         n_iter = 0
-        for epoch in range(max_iter):
-            if self.shuffle:
-                rng.shuffle(order)
-            objective[:] = 0.0
-            t = _perceptron_fast.epoch(
-                dense, data, indices, indptr, order, y_code, sample_weight,
-                pos_weight, neg_weight, W, b, AW, ab, Q, state, active, objective,
-                t, binary, penalty, self.alpha, self.l1_ratio, self.eta0,
-                self.fit_intercept, intercept_decay, average_start, need_objective,
+        for cols, seed in zip(groups, seeds):
+            if len(cols) == n_columns:
+                group_codes, group_binary = y_code, binary
+            else:  # one class against the rest, coded as a binary problem
+                group_codes, group_binary = (y_code == cols[0]).astype(np.intp), True
+            arrays = [W, AW, Q]
+            sub = [np.ascontiguousarray(a[:, cols]) if a.shape[0] else a[:, cols]
+                   for a in arrays]
+            vecs = [b[cols], ab[cols], state[:, cols].copy()]
+            group_iter, t_end = self._epochs(
+                X, dense, data, indices, indptr, group_codes, group_binary,
+                sample_weight, validation, pos_weight[cols], neg_weight[cols],
+                *sub, *vecs, t, max_iter, penalty, intercept_decay, average_start,
+                seed,
             )
-            n_iter = epoch + 1
-            if not (np.isfinite(b).all() and np.isfinite(W).all()):
-                raise ValueError(
-                    f"Floating-point under-/overflow occurred at epoch #{n_iter}. "
-                    "Scaling input data with StandardScaler or MinMaxScaler might help."
-                )
-            if self.early_stopping:
-                current = -self._validation_accuracy(
-                    X, y_code, sample_weight, validation, W * state[0], b
-                )
-            else:
-                current = objective / n_train
-            if self.verbose:
-                print(f"-- Epoch {n_iter}: " + ", ".join(
-                    f"{'val. score' if self.early_stopping else 'avg. loss'}[{k}]="
-                    f"{abs(current[k]):.6f}" for k in np.flatnonzero(active)))
-            worse = current > best - tol
-            no_improvement = np.where(worse, no_improvement + 1, 0)
-            best = np.minimum(best, current)
-            stop = active.astype(bool) & (no_improvement >= self.n_iter_no_change)
-            active[stop] = 0
-            if self.verbose and stop.any():
-                print(f"Convergence after {n_iter} epochs for columns "
-                      f"{np.flatnonzero(stop).tolist()}")
-            if not active.any():
-                break
-        _perceptron_fast.finish(W, AW, state, averaging)
+            _perceptron_fast.finish(sub[0], sub[1], vecs[2], averaging)
+            for full, part in zip(arrays, sub):
+                if full.shape[0]:
+                    full[:, cols] = part
+            b[cols], ab[cols] = vecs[0], vecs[1]
+            n_iter = max(n_iter, group_iter)
+        t_start = t
 
         t_final = t_start + n_iter * X.shape[0]
         standard_coef = np.ascontiguousarray(W.T)
@@ -642,12 +624,71 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             proba_coef=proba_coef.copy(), proba_intercept=proba_intercept.copy(),
         )
 
+    def _epochs(
+        self, X, dense, data, indices, indptr, y_code, binary, sample_weight,
+        validation, pos_weight, neg_weight, W, AW, Q, b, ab, state, t, max_iter,
+        penalty, intercept_decay, average_start, seed,
+    ):
+        """Epochs of one group of columns with the stopping rules; returns (n_iter, t)."""
+        n_columns = W.shape[1]
+        everything = np.arange(X.shape[0], dtype=np.intp)
+        order = everything[~validation]
+        n_train = order.shape[0]
+        active = np.ones(n_columns, dtype=np.uint8)
+        objective = np.zeros(n_columns)
+        best = np.full(n_columns, np.inf)  # best loss, or minus best validation score
+        no_improvement = np.zeros(n_columns, dtype=int)
+        tol = self.tol if self.tol is not None else -np.inf
+        need_objective = bool(self.verbose) or (
+            self.tol is not None and not self.early_stopping
+        )
+        n_iter = 0
+        for epoch in range(max_iter):
+            if seed is not None:
+                # scikit-learn permutes all rows (validation ones included) with the
+                # same seed before each epoch, then skips the validation rows.
+                _perceptron_fast.shuffle(everything, seed)
+                order = everything[~validation[everything]]
+            objective[:] = 0.0
+            t = _perceptron_fast.epoch(
+                dense, data, indices, indptr, order, y_code, sample_weight,
+                pos_weight, neg_weight, W, b, AW, ab, Q, state, active, objective,
+                t, binary, penalty, self.alpha, self.l1_ratio, self.eta0,
+                self.fit_intercept, intercept_decay, average_start, need_objective,
+            )
+            n_iter = epoch + 1
+            if not (np.isfinite(b).all() and np.isfinite(W).all()):
+                raise ValueError(
+                    f"Floating-point under-/overflow occurred at epoch #{n_iter}. "
+                    "Scaling input data with StandardScaler or MinMaxScaler might help."
+                )
+            if self.early_stopping:
+                current = -self._validation_accuracy(
+                    X, y_code, binary, sample_weight, validation, W * state[0], b
+                )
+            else:
+                current = objective / n_train
+            if self.verbose:
+                print(f"-- Epoch {n_iter}: " + ", ".join(
+                    f"{'val. score' if self.early_stopping else 'avg. loss'}[{k}]="
+                    f"{abs(current[k]):.6f}" for k in np.flatnonzero(active)))
+            worse = current > best - tol
+            no_improvement = np.where(worse, no_improvement + 1, 0)
+            best = np.minimum(best, current)
+            stop = active.astype(bool) & (no_improvement >= self.n_iter_no_change)
+            active[stop] = 0
+            if self.verbose and stop.any():
+                print(f"Convergence after {n_iter} epochs.")
+            if not active.any():
+                break
+        return n_iter, t
+
     @staticmethod
-    def _validation_accuracy(X, y_code, sample_weight, validation, W, b):
+    def _validation_accuracy(X, y_code, binary, sample_weight, validation, W, b):
         # Per one-vs-rest column: weighted accuracy of "score > 0" on the held-out rows.
         scores = _scores(X[validation], W.T, b)
         code = y_code[validation]
-        if scores.shape[1] == 1:
+        if binary:
             truth = (code == 1)[:, None]
         else:
             truth = code[:, None] == np.arange(scores.shape[1])[None, :]
@@ -693,6 +734,21 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------------- helpers
+def _sklearn_shuffle_seeds(random_state, n_columns):
+    """The per-class seeds scikit-learn's SGD derives from ``random_state``."""
+    max_int = np.iinfo(np.int32).max
+    rng = check_random_state(random_state)
+    if n_columns > 1:
+        class_rngs = [check_random_state(s) for s in rng.randint(max_int, size=n_columns)]
+    else:
+        class_rngs = [rng]
+    seeds = []
+    for class_rng in class_rngs:
+        class_rng.randint(1, max_int)  # drawn for the dataset object, unused for order
+        seeds.append(int(class_rng.randint(max_int)))
+    return seeds
+
+
 def _initial_weights(coef_init, intercept_init, n_columns, n_features, dtype):
     if coef_init is None:
         coef = np.zeros((n_columns, n_features), dtype=dtype)

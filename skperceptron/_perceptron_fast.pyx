@@ -292,3 +292,24 @@ def epoch(
             t += 1.0
     return t
 
+
+
+def shuffle(Py_ssize_t[::1] order, unsigned int seed):
+    """Fisher-Yates with scikit-learn's xorshift (``our_rand_r``), in place.
+
+    scikit-learn reshuffles its row order with the same seed before every epoch; doing
+    the same here makes ``shuffle=True`` visit rows in scikit-learn's order.
+    """
+    cdef Py_ssize_t n = order.shape[0], i, j, tmp
+    cdef unsigned int s = seed
+    with nogil:
+        for i in range(n - 1):
+            if s == 0:
+                s = 1
+            s ^= <unsigned int>(s << 13)
+            s ^= <unsigned int>(s >> 17)
+            s ^= <unsigned int>(s << 5)
+            j = i + (s % (<unsigned int>2147483647 + 1)) % <unsigned int>(n - i)
+            tmp = order[i]
+            order[i] = order[j]
+            order[j] = tmp
