@@ -502,8 +502,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     >>> from sklearn.datasets import make_regression
     >>> from skperceptron import MLPRegressor
     >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
-    >>> reg = MLPRegressor(hidden_layer_sizes=(20,), solver="lbfgs",
-    ...                    max_iter=1000, random_state=0).fit(X, y)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(20,), solver="lbfgs", tol=0.1,
+    ...                    random_state=0).fit(X, y)
     >>> reg.predict(X[:2]).shape
     (2,)
     >>> bool(reg.score(X, y) > 0.99)
