@@ -1,0 +1,267 @@
+"""PerceptronClassifier against independent oracles.
+
+Oracles: a textbook perceptron written here, scikit-learn's Perceptron and
+SGDClassifier (same update rule), and CalibratedClassifierCV for probabilities.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Perceptron, SGDClassifier
+from sklearn.metrics import log_loss
+from sklearn.model_selection import train_test_split
+
+from skperceptron import PerceptronClassifier
+
+IRIS = load_iris()
+_order = np.random.RandomState(12).permutation(IRIS.data.shape[0])
+X_IRIS, Y_IRIS = IRIS.data[_order], IRIS.target[_order]
+X_MC, Y_MC = make_classification(
+    400, 12, n_informative=6, n_classes=3, random_state=0
+)
+Y_BIN = (Y_MC == 1).astype(int)
+SW = np.random.RandomState(0).uniform(0.5, 2.0, Y_MC.shape[0])
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def textbook_perceptron(X, y, n_epochs):
+    """Rosenblatt's rule, labels in {-1, 1}: on y * (w.x + b) <= 0, w += y x, b += y."""
+    w = np.zeros(X.shape[1])
+    b = 0.0
+    for _ in range(n_epochs):
+        for xi, yi in zip(X, y):
+            if yi * (xi @ w + b) <= 0:
+                w += yi * xi
+                b += yi
+    return w, b
+
+
+@pytest.mark.parametrize("n_epochs", [1, 2, 5])
+def test_textbook_rule(n_epochs):
+    y = np.where(Y_IRIS == 1, 1, -1)
+    w, b = textbook_perceptron(X_IRIS, y, n_epochs)
+    clf = PerceptronClassifier(max_iter=n_epochs, shuffle=False, tol=None).fit(X_IRIS, y)
+    np.testing.assert_allclose(clf.coef_.ravel(), w, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(clf.intercept_, [b], rtol=1e-12, atol=1e-12)
+    assert clf.n_iter_ == n_epochs
+    assert clf.t_ == n_epochs * X_IRIS.shape[0] + 1
+
+
+CONFIGS = [
+    {},
+    dict(penalty="l2", alpha=0.01),
+    dict(penalty="l1", alpha=0.001),
+    dict(penalty="elasticnet", alpha=0.01, l1_ratio=0.3),
+    dict(class_weight="balanced"),
+    dict(class_weight={0: 2.0, 1: 0.5}),
+    dict(eta0=0.3, fit_intercept=False),
+]
+
+
+@pytest.mark.parametrize("params", CONFIGS)
+@pytest.mark.parametrize("target", ["binary", "multiclass"])
+@pytest.mark.parametrize("container", ["dense", "csr", "float32"])
+def test_equal_to_sklearn_perceptron(params, target, container):
+    y = Y_BIN if target == "binary" else Y_MC
+    X = {"dense": X_MC, "csr": sp.csr_matrix(X_MC), "float32": X_MC.astype(np.float32)}[
+        container
+    ]
+    common = dict(shuffle=False, tol=None, max_iter=6, **params)
+    ref = Perceptron(**common).fit(X, y, sample_weight=SW)
+    ours = PerceptronClassifier(**common).fit(X, y, sample_weight=SW)
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
+    assert ours.coef_.dtype == ref.coef_.dtype
+    assert (ours.n_iter_, ours.t_) == (ref.n_iter_, ref.t_)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    np.testing.assert_allclose(ours.decision_function(X), ref.decision_function(X))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},  # shuffle=True, tol=1e-3: sklearn's per-class shuffle order and stopping
+        dict(early_stopping=True),
+        dict(early_stopping=True, validation_fraction=0.3, n_iter_no_change=2),
+        dict(penalty="l2", alpha=0.01, random_state=5),
+        dict(tol=None, max_iter=7, random_state=None),
+    ],
+)
+@pytest.mark.parametrize("target", ["binary", "multiclass"])
+def test_stopping_rules_and_shuffle_match_sklearn(params, target):
+    y = Y_BIN if target == "binary" else Y_MC
+    if params.get("random_state", 0) is None:
+        params = {**params, "shuffle": False}
+    ref = Perceptron(**params).fit(X_MC, y)
+    ours = PerceptronClassifier(**params).fit(X_MC, y)
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
+    assert (ours.n_iter_, ours.t_) == (ref.n_iter_, ref.t_)
+
+
+@pytest.mark.parametrize("average", [True, 1, 50, 2000, 10**6])
+@pytest.mark.parametrize("target", ["binary", "multiclass"])
+@pytest.mark.parametrize("params", [{}, dict(penalty="l2", alpha=0.001)])
+def test_average_matches_sgd_classifier(average, target, params):
+    y = Y_BIN if target == "binary" else Y_MC
+    common = dict(shuffle=False, tol=None, max_iter=5, average=average, **params)
+    ref = SGDClassifier(
+        loss="perceptron", learning_rate="constant", eta0=1.0,
+        **{"penalty": None, **common},
+    ).fit(X_MC, y)
+    ours = PerceptronClassifier(**common).fit(X_MC, y)
+    # BLAS (possibly fused multiply-add) folds scikit-learn's lazy average: last bits.
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("target", ["binary", "multiclass"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_partial_fit_matches_sklearn(target, sparse):
+    y = Y_BIN if target == "binary" else Y_MC
+    X = sp.csr_matrix(X_MC) if sparse else X_MC
+    classes = np.unique(y)
+    ref, ours = Perceptron(), PerceptronClassifier()
+    for batch in np.array_split(np.arange(X.shape[0]), 4):
+        ref.partial_fit(X[batch], y[batch], classes=classes, sample_weight=SW[batch])
+        ours.partial_fit(X[batch], y[batch], classes=classes, sample_weight=SW[batch])
+        np.testing.assert_array_equal(ours.coef_, ref.coef_)
+        np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
+        assert (ours.n_iter_, ours.t_) == (ref.n_iter_, ref.t_)
+
+
+def test_partial_fit_continues_like_one_fit_with_warm_start():
+    # Two epochs by partial_fit == fit with max_iter=2 (no shuffle): same update stream.
+    fit = PerceptronClassifier(shuffle=False, tol=None, max_iter=2).fit(X_MC, Y_MC)
+    online = PerceptronClassifier(shuffle=False)
+    online.partial_fit(X_MC, Y_MC, classes=np.unique(Y_MC)).partial_fit(X_MC, Y_MC)
+    np.testing.assert_array_equal(online.coef_, fit.coef_)
+    ref = Perceptron(warm_start=True, max_iter=3).fit(X_MC, Y_MC).fit(X_MC, Y_MC)
+    ours = PerceptronClassifier(warm_start=True, max_iter=3).fit(X_MC, Y_MC)
+    np.testing.assert_array_equal(ours.fit(X_MC, Y_MC).coef_, ref.coef_)
+
+
+# -- scikit-learn's own Perceptron tests, pointed at PerceptronClassifier ----------
+@pytest.mark.parametrize("container", [np.array, sp.csr_matrix])
+def test_sklearn_perceptron_accuracy(container):
+    data = container(X_IRIS)
+    clf = PerceptronClassifier(max_iter=100, tol=None, shuffle=False).fit(data, Y_IRIS)
+    assert clf.score(data, Y_IRIS) > 0.7
+
+
+def test_sklearn_perceptron_l1_ratio():
+    clf1 = PerceptronClassifier(l1_ratio=0, penalty="elasticnet").fit(X_IRIS, Y_IRIS)
+    clf2 = PerceptronClassifier(l1_ratio=0.15, penalty="elasticnet").fit(X_IRIS, Y_IRIS)
+    assert clf1.score(X_IRIS, Y_IRIS) != clf2.score(X_IRIS, Y_IRIS)
+    l1 = PerceptronClassifier(penalty="l1").fit(X_IRIS, Y_IRIS)
+    en1 = PerceptronClassifier(l1_ratio=1, penalty="elasticnet").fit(X_IRIS, Y_IRIS)
+    np.testing.assert_allclose(l1.coef_, en1.coef_)
+    l2 = PerceptronClassifier(penalty="l2").fit(X_IRIS, Y_IRIS)
+    en0 = PerceptronClassifier(l1_ratio=0, penalty="elasticnet").fit(X_IRIS, Y_IRIS)
+    np.testing.assert_allclose(l2.coef_, en0.coef_)
+
+
+# -- probabilities ------------------------------------------------------------------
+def _datasets():
+    for seed, n_classes in [(0, 2), (1, 3), (2, 4), (3, 5)]:
+        X, y = make_classification(
+            3000, 20, n_informative=8, n_classes=n_classes, random_state=seed
+        )
+        yield train_test_split(X, y, random_state=seed, stratify=y)
+
+
+@pytest.mark.parametrize("split", list(_datasets()), ids=["2cls", "3cls", "4cls", "5cls"])
+@pytest.mark.parametrize("params", [{}, dict(average=True), dict(early_stopping=True)])
+def test_proba_never_contradicts_predict(split, params):
+    X_train, X_test, y_train, _ = split
+    clf = PerceptronClassifier(**params).fit(X_train, y_train)
+    # Far-out and near-boundary rows too: saturated and rounded-to-tie probabilities.
+    X_all = np.vstack([X_test, 1e6 * X_test[:50], 1e-12 * X_test[:50]])
+    proba = clf.predict_proba(X_all)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X_all))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(clf.predict_log_proba(X_all), np.log(proba))
+
+
+def _log_loss_ratio(split):
+    X_train, X_test, y_train, y_test = split
+    ours = PerceptronClassifier(random_state=0).fit(X_train, y_train)
+    ref = CalibratedClassifierCV(Perceptron(random_state=0), method="sigmoid")
+    ref.fit(X_train, y_train)
+    return log_loss(y_test, ours.predict_proba(X_test)) / log_loss(
+        y_test, ref.predict_proba(X_test)
+    )
+
+
+@pytest.mark.parametrize("split", list(_datasets())[1:], ids=["3cls", "4cls", "5cls"])
+def test_multiclass_log_loss_within_5_percent_of_calibrated_cv(split):
+    assert _log_loss_ratio(split) <= 1.05
+
+
+def test_binary_log_loss_against_calibrated_cv():
+    # Binary probabilities must be a monotone function of the decision score (sklearn's
+    # check_decision_proba_consistency), so they can only be as good as the last
+    # iterate's ranking; CalibratedClassifierCV averages five models. Measured ratios
+    # range 0.91-1.55 (notes/perceptron.md); this bounds the gap rather than hiding it.
+    assert _log_loss_ratio(next(_datasets())) <= 1.25
+
+
+# -- input validation and failure safety --------------------------------------------
+def test_bad_input_raises_and_keeps_fitted_model():
+    clf = PerceptronClassifier(max_iter=5).fit(X_MC, Y_MC)
+    coef, intercept = clf.coef_.copy(), clf.intercept_.copy()
+    with pytest.raises(ValueError):
+        clf.fit(X_MC, np.zeros_like(Y_MC))  # one class
+    with pytest.raises(ValueError):
+        clf.fit(X_MC[:, :3], Y_MC[:10])  # inconsistent lengths
+    with pytest.raises(ValueError, match="overflow"):
+        clf.set_params(eta0=1e300).fit(X_MC * 1e10, Y_MC)
+    clf.set_params(eta0=1.0)
+    with pytest.raises(ValueError):
+        clf.partial_fit(X_MC[:, :5], Y_MC)  # wrong number of features
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.partial_fit(X_MC, Y_MC + 10)
+    with pytest.raises(ValueError):
+        PerceptronClassifier(penalty="l3").fit(X_MC, Y_MC)
+    with pytest.raises(ValueError):
+        PerceptronClassifier(average=-1).fit(X_MC, Y_MC)
+    np.testing.assert_array_equal(clf.coef_, coef)
+    np.testing.assert_array_equal(clf.intercept_, intercept)
+    assert clf.n_features_in_ == X_MC.shape[1]
+
+
+def test_partial_fit_argument_errors():
+    with pytest.raises(ValueError, match="classes must be passed"):
+        PerceptronClassifier().partial_fit(X_MC, Y_MC)
+    with pytest.raises(ValueError, match="early_stopping"):
+        PerceptronClassifier(early_stopping=True).partial_fit(X_MC, Y_MC, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="balanced"):
+        PerceptronClassifier(class_weight="balanced").partial_fit(
+            X_MC, Y_MC, classes=[0, 1, 2]
+        )
+    with pytest.raises(ValueError, match="coef_init"):
+        PerceptronClassifier().fit(X_MC, Y_MC, coef_init=np.zeros((2, 12)))
+
+
+def test_fitted_state_is_plain_data():
+    clf = PerceptronClassifier(average=True).fit(X_MC, Y_MC)
+    plain = (np.ndarray, float, int, np.integer, np.floating, type(None))
+    for name, value in vars(clf).items():
+        if name.endswith("_") or name.startswith("_"):
+            assert isinstance(value, plain), name
+    clone = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(clone.predict_proba(X_MC), clf.predict_proba(X_MC))
