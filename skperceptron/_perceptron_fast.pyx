@@ -108,6 +108,13 @@ def epoch(
     cdef bint any_update, any_avg
     cdef bint l1_like = penalty == 1 or penalty == 3
     cdef Py_ssize_t code
+    cdef double *accp
+    cdef double *incp
+    cdef double *aop
+    cdef double *afp
+    cdef const floating *wrow
+    cdef floating *wrow_w
+    cdef floating xf
 
     if penalty == 2:
         l1_ratio = 0.0
@@ -161,9 +168,13 @@ def epoch(
                         for k in range(n_cols):
                             acc[k] += W[idx, k] * x[jj]
                 else:
+                    # Raw pointers let the compiler vectorise the column loop.
+                    accp = &acc[0]
                     for j in range(nnz):
+                        wrow = &W[j, 0]
+                        xf = x[j]
                         for k in range(n_cols):
-                            acc[k] += W[j, k] * x[j]
+                            accp[k] += wrow[k] * xf
 
             # 2. Per-column scalar step: loss, step size, L2 shrink.
             sw = sample_weight[i]
@@ -224,10 +235,12 @@ def epoch(
                         for j in range(nnz):
                             W[j, 0] = W[j, 0] + x[j] * inc[0]
                     else:
+                        incp = &inc[0]
                         for j in range(nnz):
                             xv = x[j]
+                            wrow_w = &W[j, 0]
                             for k in range(n_cols):
-                                W[j, k] = W[j, k] + xv * inc[k]
+                                wrow_w[k] = wrow_w[k] + xv * incp[k]
                 if penalty > 0 and compute_objective:
                     # scikit-learn refreshes its cached norms from the touched weights only.
                     for k in range(n_cols):
@@ -266,10 +279,13 @@ def epoch(
                             for k in range(n_cols):
                                 AW[idx, k] = AW[idx, k] + avg_a_old[k] * xv * avgf[k]
                     else:
+                        aop = &avg_a_old[0]
+                        afp = &avgf[0]
                         for j in range(nnz):
                             xv = x[j]
+                            wrow_w = &AW[j, 0]
                             for k in range(n_cols):
-                                AW[j, k] = AW[j, k] + avg_a_old[k] * xv * avgf[k]
+                                wrow_w[k] = wrow_w[k] + aop[k] * xv * afp[k]
 
             # 5. L1 part of the penalty: truncated gradient (Tsuruoka et al., 2009)
             #    on the features of this row, as scikit-learn does.
