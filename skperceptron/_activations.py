@@ -1,23 +1,33 @@
 """Hidden-layer activations, keyed by the public option string.
 
 Each entry holds the activation applied in place to the pre-activation ``Z`` and its
-derivative written from the layer *output* ``A = f(Z)``: backprop multiplies the
-incoming delta by ``f'(Z)`` expressed through ``A``, so no forward value is recomputed
-and no pre-activation is kept. Adding an activation is one entry here; the estimators'
-``_parameter_constraints`` are built from this table's keys.
+derivative. Where ``f'`` can be written from the layer *output* ``A = f(Z)`` (identity,
+logistic, tanh, relu, leaky_relu, elu, softplus), backprop needs nothing but ``A``: no
+forward value is recomputed and no pre-activation is kept. GELU and SiLU are not
+invertible from their output, so their entries set ``needs_input`` and receive the
+pre-activation, which the network then keeps for those layers only.
+
+Adding an activation is one entry here; the estimators' ``_parameter_constraints`` are
+built from this table's keys.
 """
 
 from typing import Callable, NamedTuple
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import erf, expit
+
+LEAKY_RELU_SLOPE = 0.01
+_SQRT_2 = np.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
 
 class Activation(NamedTuple):
     forward: Callable[[np.ndarray], None]
     """``forward(Z)`` overwrites ``Z`` with ``f(Z)``."""
     backward: Callable[[np.ndarray, np.ndarray], None]
-    """``backward(A, delta)`` multiplies ``delta`` in place by ``f'(Z)`` given ``A = f(Z)``."""
+    """``backward(A_or_Z, delta)`` multiplies ``delta`` in place by ``f'(Z)``; it gets
+    the output ``A = f(Z)``, or ``Z`` itself when ``needs_input`` is set."""
+    needs_input: bool = False
 
 
 def _identity(Z):
@@ -56,9 +66,63 @@ def _relu_backward(A, delta):
     np.multiply(delta, A > 0, out=delta)
 
 
+def _leaky_relu(Z):
+    np.multiply(Z, np.where(Z > 0, 1.0, LEAKY_RELU_SLOPE).astype(Z.dtype), out=Z)
+
+
+def _leaky_relu_backward(A, delta):
+    # The sign of A is the sign of Z.
+    delta *= np.where(A > 0, 1.0, LEAKY_RELU_SLOPE).astype(delta.dtype)
+
+
+def _elu(Z):
+    # alpha = 1: z for z > 0, exp(z) - 1 otherwise.
+    negative = Z <= 0
+    Z[negative] = np.expm1(Z[negative])
+
+
+def _elu_backward(A, delta):
+    # f' = 1 for A > 0, exp(z) = A + 1 otherwise.
+    delta *= np.where(A > 0, 1.0, A + 1.0).astype(delta.dtype)
+
+
+def _softplus(Z):
+    np.logaddexp(0, Z, out=Z)
+
+
+def _softplus_backward(A, delta):
+    # f' = sigmoid(z) = 1 - exp(-A).
+    delta *= -np.expm1(-A)
+
+
+def _gelu(Z):
+    # Exact GELU: z * Phi(z).
+    Z *= 0.5 * (1.0 + erf(Z / _SQRT_2))
+
+
+def _gelu_backward(Z, delta):
+    # f' = Phi(z) + z phi(z)
+    delta *= 0.5 * (1.0 + erf(Z / _SQRT_2)) + Z * _INV_SQRT_2PI * np.exp(-0.5 * Z * Z)
+
+
+def _silu(Z):
+    Z *= expit(Z)
+
+
+def _silu_backward(Z, delta):
+    # f' = s (1 + z (1 - s)) with s = sigmoid(z)
+    s = expit(Z)
+    delta *= s * (1.0 + Z * (1.0 - s))
+
+
 ACTIVATIONS = {
     "identity": Activation(_identity, _identity_backward),
     "logistic": Activation(_logistic, _logistic_backward),
     "tanh": Activation(_tanh, _tanh_backward),
     "relu": Activation(_relu, _relu_backward),
+    "leaky_relu": Activation(_leaky_relu, _leaky_relu_backward),
+    "elu": Activation(_elu, _elu_backward),
+    "softplus": Activation(_softplus, _softplus_backward),
+    "gelu": Activation(_gelu, _gelu_backward, needs_input=True),
+    "silu": Activation(_silu, _silu_backward, needs_input=True),
 }

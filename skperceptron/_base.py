@@ -3,7 +3,8 @@
 ``fit``/``partial_fit`` validate their input, then run one private ``_fit`` whose body is
 a list of named steps::
 
-    validate -> encode targets -> initialise or warm-start theta -> solve -> store
+    validate -> encode targets -> weigh samples -> initialise or warm-start theta
+             -> solve (lbfgs | stochastic) -> store
 
 A failed call never damages a fitted model: the estimator's attributes are snapshotted
 before the call and put back if anything raises (training itself only ever works on a
@@ -16,22 +17,24 @@ from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
 from sklearn import get_config
+from sklearn.base import BaseEstimator
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import train_test_split
 
 from . import _solvers
 from ._activations import ACTIVATIONS
 from ._losses import LOSSES
 from ._network import (
+    INITIALIZERS,
     Objective,
     chunk_rows,
-    glorot_uniform,
+    forward_in_chunks,
+    initial_theta,
     pack,
-    predict_output,
     unpack,
 )
-from ._optimizers import SGD, Adam
+from ._optimizers import SCHEDULES, SGD, Adam
 from ._validation import (
     Interval,
     Options,
@@ -80,11 +83,11 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -105,6 +108,13 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        # Beyond scikit-learn, all off by default.
+        "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "learning_rate_warmup": [Interval(Integral, 0, None, closed="left")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "weight_init": [StrOptions(set(INITIALIZERS))],
+        "scoring": [str, callable, None],
     }
 
     # ------------------------------------------------------------------ hooks
@@ -113,49 +123,79 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         """Validate ``y`` and return the 2-D float target matrix ``Y``."""
 
     @abstractmethod
+    def _encode_validation_targets(self, y, dtype):
+        """Encode user-given validation targets with the fitted encoding."""
+
+    @abstractmethod
+    def _decode_targets(self, Y):
+        """``y`` as the user gave it, from the encoded matrix (for scorers)."""
+
+    @abstractmethod
     def _loss_name(self):
         """Key of :data:`~skperceptron._losses.LOSSES` for the fitted targets."""
 
     @abstractmethod
     def _score_outputs(self, output, Y, sample_weight):
-        """Validation score (higher is better) of network outputs against ``Y``."""
+        """Default validation score (higher is better) of outputs against ``Y``."""
 
     def _stratify(self, Y):
         """Labels to stratify the early-stopping split by, or None."""
         return None
 
-    # ------------------------------------------------------------ public API
+    def _loss_params(self):
+        return {}
+
+    def _weigh_samples(self, Y, sample_weight, incremental):
+        """Per-sample weights that enter the loss (class weights multiply here)."""
+        return sample_weight
+
+    # ---------------------------------------------------------------- _fit
     @transactional
-    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        incremental=False,
+        classes=None,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         hidden = self._hidden_layer_sizes()
+        activations = self._hidden_activations(len(hidden))
+        self._check_solver_options()
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
 
         X, y = self._validate_X_y(X, y, reset=first_pass)
         Y = self._encode_targets(
             y, first_pass=first_pass, incremental=incremental, classes=classes, dtype=X.dtype
         )
-        sample_weight = self._validate_sample_weight(sample_weight, X)
+        sample_weight = self._weigh_samples(
+            Y, self._validate_sample_weight(sample_weight, X), incremental
+        )
+        validation_set = self._validate_validation_set(X_val, y_val, sample_weight_val, X.dtype)
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         random_state = check_random_state(self.random_state)
 
         if first_pass:
-            self._initialize(layer_units, random_state, X.dtype)
+            self._initialize(layer_units, activations, random_state, X.dtype)
         else:
             self._check_architecture(layer_units)
         theta = pack(self.coefs_, self.intercepts_, X.dtype)
 
         if self.solver == "lbfgs":
-            self._fit_lbfgs(theta, X, Y, sample_weight, layer_units)
+            self._fit_lbfgs(theta, X, Y, sample_weight, layer_units, activations)
         else:
             self._fit_stochastic(
-                theta, X, Y, sample_weight, layer_units, random_state, incremental
+                theta, X, Y, sample_weight, layer_units, activations, random_state,
+                incremental, validation_set,
             )
 
         if not np.isfinite(theta).all():
             raise ValueError(_NON_FINITE_MESSAGE)
-        coefs, intercepts = unpack(theta, layer_units)
-        self.coefs_ = [c.copy() for c in coefs]
-        self.intercepts_ = [b.copy() for b in intercepts]
+        self._store_weights(theta, layer_units)
         return self
 
     # ------------------------------------------------------------- the steps
@@ -167,6 +207,41 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         if any(s <= 0 for s in sizes):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         return sizes
+
+    def _hidden_activations(self, n_hidden):
+        """One activation name per hidden layer."""
+        if isinstance(self.activation, str):
+            return [self.activation] * n_hidden
+        names = list(self.activation)
+        if len(names) != n_hidden or not all(
+            isinstance(a, str) and a in ACTIVATIONS for a in names
+        ):
+            raise ValueError(
+                "activation given as a list needs one name per hidden layer (%d), each "
+                "among %s; got %r." % (n_hidden, sorted(ACTIVATIONS), self.activation)
+            )
+        return names
+
+    def _dropout_rates(self, n_hidden):
+        rates = self.dropout
+        rates = [rates] * n_hidden if isinstance(rates, Real) else list(rates)
+        if len(rates) != n_hidden or not all(
+            isinstance(p, Real) and 0 <= p < 1 for p in rates
+        ):
+            raise ValueError(
+                "dropout needs a rate in [0, 1) or one such rate per hidden layer (%d); "
+                "got %r." % (n_hidden, self.dropout)
+            )
+        return [float(p) for p in rates]
+
+    def _check_solver_options(self):
+        if self.solver == "lbfgs":
+            rates = self.dropout if not isinstance(self.dropout, Real) else [self.dropout]
+            if any(p > 0 for p in rates) or self.weight_decay > 0:
+                raise ValueError(
+                    "dropout and weight_decay apply to the stochastic solvers ('sgd', "
+                    "'adam') only; with solver='lbfgs' use alpha for L2 regularization."
+                )
 
     def _validate_X_y(self, X, y, reset):
         return validate_data(
@@ -191,36 +266,74 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
             raise ValueError("sample_weight must have a positive sum.")
         return sample_weight
 
+    def _validate_validation_set(self, X_val, y_val, sample_weight_val, dtype):
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val is given without X_val and y_val.")
+            return None
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be given together.")
+        if not self.early_stopping:
+            raise ValueError(
+                "X_val and y_val are used for early stopping only; set "
+                "early_stopping=True."
+            )
+        X_val = validate_data(
+            self, X_val, accept_sparse="csr", dtype=dtype, reset=False
+        )
+        Y_val = self._encode_validation_targets(y_val, dtype)
+        if Y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(
+                "X_val and y_val have different numbers of samples: %d and %d."
+                % (X_val.shape[0], Y_val.shape[0])
+            )
+        sw_val = self._weigh_samples(
+            Y_val, self._validate_sample_weight(sample_weight_val, X_val), False
+        )
+        return X_val, Y_val, sw_val
+
     def _is_classifier(self):
         return self.__sklearn_tags__().estimator_type == "classifier"
 
-    def _initialize(self, layer_units, random_state, dtype):
+    def _initialize(self, layer_units, activations, random_state, dtype):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = layer_units[-1]
         self.n_layers_ = len(layer_units)
         self.out_activation_ = LOSSES[self._loss_name()].out_activation
-        theta = glorot_uniform(layer_units, self.activation, random_state, dtype)
-        coefs, intercepts = unpack(theta, layer_units)
-        self.coefs_ = [c.copy() for c in coefs]
-        self.intercepts_ = [b.copy() for b in intercepts]
+        # Glorot's factor follows each weight layer's input activation; with one
+        # activation for all layers this is scikit-learn's draw exactly.
+        per_layer = activations + [activations[-1] if activations else self.activation]
+        if not isinstance(per_layer[-1], str):
+            per_layer[-1] = "identity"
+        theta = initial_theta(layer_units, per_layer, random_state, dtype, self.weight_init)
+        self._store_weights(theta, layer_units)
         # Seeds every epoch's shuffle as (seed, epoch): see _solvers.stochastic.
         self._shuffle_seed = int(random_state.randint(np.iinfo(np.int32).max))
         self._epoch = 0
         self._optimizer_state = None
+        self._dropout_rng_state = None
         if self.solver in STOCHASTIC_SOLVERS:
             self._reset_progress()
+
+    def _store_weights(self, theta, layer_units):
+        # Plain, independent arrays: views into theta would not survive pickling.
+        coefs, intercepts = unpack(theta, layer_units)
+        self.coefs_ = [c.copy() for c in coefs]
+        self.intercepts_ = [b.copy() for b in intercepts]
 
     def _reset_progress(self):
         self.loss_curve_ = []
         self._no_improvement_count = 0
         if self.early_stopping:
             self.validation_scores_ = []
+            self.validation_loss_curve_ = []
             self.best_validation_score_ = -np.inf
             self.best_loss_ = None
         else:
             self.best_loss_ = np.inf
             self.validation_scores_ = None
+            self.validation_loss_curve_ = None
             self.best_validation_score_ = None
 
     def _check_architecture(self, layer_units):
@@ -233,10 +346,20 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
                 % (fitted, layer_units)
             )
 
-    def _fit_lbfgs(self, theta, X, Y, sample_weight, layer_units):
-        objective = Objective(
-            layer_units, self.activation, self._loss_name(), self.alpha, X.dtype, X.shape[0]
+    def _objective(self, layer_units, activations, dtype, max_rows, **training):
+        return Objective(
+            layer_units,
+            activations,
+            self._loss_name(),
+            self.alpha,
+            dtype,
+            max_rows,
+            loss_params=self._loss_params(),
+            **training,
         )
+
+    def _fit_lbfgs(self, theta, X, Y, sample_weight, layer_units, activations):
+        objective = self._objective(layer_units, activations, X.dtype, X.shape[0])
         self.n_iter_, self.loss_ = _solvers.lbfgs(
             objective.value_and_grad,
             theta,
@@ -250,28 +373,37 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         )
 
     def _fit_stochastic(
-        self, theta, X, Y, sample_weight, layer_units, random_state, incremental
+        self, theta, X, Y, sample_weight, layer_units, activations, random_state,
+        incremental, validation_set,
     ):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         if not hasattr(self, "loss_curve_"):  # warm start from an lbfgs fit
             self._reset_progress()
 
-        validation_score = None
+        validation_score = validation_loss = None
         if self.early_stopping:
-            X, Y, sample_weight, validation_score = self._split_validation(
-                X, Y, sample_weight, layer_units, random_state
+            if validation_set is None:
+                X, Y, sample_weight, validation_set = self._split_validation(
+                    X, Y, sample_weight, random_state
+                )
+            validation_score, validation_loss = self._validation_callables(
+                validation_set, layer_units, activations
             )
         batch_size = self._batch_size(X.shape[0])
-        objective = Objective(
-            layer_units, self.activation, self._loss_name(), self.alpha, X.dtype, batch_size
+        dropout = self._dropout_rates(len(activations))
+        rng = self._dropout_rng() if any(dropout) else None
+        objective = self._objective(
+            layer_units, activations, X.dtype, batch_size, dropout=dropout, rng=rng
         )
-        optimizer = self._make_optimizer(theta, incremental)
+        n_batches = -(-X.shape[0] // batch_size)
+        optimizer = self._make_optimizer(
+            theta, incremental, n_batches=n_batches, n_coef=sum(c.size for c in self.coefs_)
+        )
         progress = _solvers.Progress(
             loss_curve=list(self.loss_curve_),
-            validation_scores=(
-                None if self.validation_scores_ is None else list(self.validation_scores_)
-            ),
+            validation_scores=_copy_list(self.validation_scores_),
+            validation_loss_curve=_copy_list(self.validation_loss_curve_),
             best_loss=self.best_loss_,
             best_validation_score=self.best_validation_score_,
             no_improvement_count=self._no_improvement_count,
@@ -293,6 +425,8 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             validation_score=validation_score,
+            validation_loss=validation_loss,
+            max_grad_norm=self.max_grad_norm,
             incremental=incremental,
             verbose=bool(self.verbose),
         )
@@ -305,12 +439,23 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         self.loss_curve_ = progress.loss_curve
         self.loss_ = progress.loss_curve[-1]
         self.validation_scores_ = progress.validation_scores
+        self.validation_loss_curve_ = progress.validation_loss_curve
         self.best_loss_ = progress.best_loss
         self.best_validation_score_ = progress.best_validation_score
         self._no_improvement_count = progress.no_improvement_count
         self._optimizer_state = optimizer.state
+        if rng is not None:
+            self._dropout_rng_state = rng.bit_generator.state
 
-    def _split_validation(self, X, Y, sample_weight, layer_units, random_state):
+    def _dropout_rng(self):
+        # The generator's state is stored as a plain dict, so that k partial_fit
+        # calls draw the same masks as one fit with max_iter=k.
+        rng = np.random.default_rng([self._shuffle_seed, 1])
+        if self._dropout_rng_state is not None:
+            rng.bit_generator.state = self._dropout_rng_state
+        return rng
+
+    def _split_validation(self, X, Y, sample_weight, random_state):
         arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
         split = train_test_split(
             *arrays,
@@ -325,20 +470,45 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
                 "The validation set is too small. Increase 'validation_fraction' or "
                 "the size of your dataset."
             )
-        rows = self._chunk_rows(layer_units, X.dtype.itemsize)
-        out_activation = self.out_activation_
+        return X_train, Y_train, sw_train, (X_val, Y_val, sw_val)
 
-        def validation_score(theta):
-            coefs, intercepts = unpack(theta, layer_units)
+    def _validation_callables(self, validation_set, layer_units, activations):
+        """``score(theta)`` (higher is better) and ``loss(theta)`` on the validation set."""
+        X_val, Y_val, sw_val = validation_set
+        rows = self._chunk_rows(layer_units, X_val.dtype.itemsize)
+        evaluator = self._objective(layer_units, activations, X_val.dtype, min(rows, X_val.shape[0]))
+        scorer = None if self.scoring is None else check_scoring(self, self.scoring)
+        y_val = None if scorer is None else self._decode_targets(Y_val)
+
+        def score(theta):
             with np.errstate(all="ignore"):
-                output = predict_output(
-                    coefs, intercepts, self.activation, out_activation, X_val, rows
+                if scorer is not None:
+                    return self._score_with(scorer, theta, layer_units, X_val, y_val, sw_val)
+                coefs, intercepts = unpack(theta, layer_units)
+                output = forward_in_chunks(
+                    coefs, intercepts, activations, self.out_activation_, X_val, rows
                 )
             if not np.isfinite(output).all():
                 return float("nan")
             return float(self._score_outputs(output, Y_val, sw_val))
 
-        return X_train, Y_train, sw_train, validation_score
+        def loss(theta):
+            with np.errstate(all="ignore"):
+                return evaluator.value(theta, X_val, Y_val, sw_val)
+
+        return score, loss
+
+    def _score_with(self, scorer, theta, layer_units, X_val, y_val, sw_val):
+        # A scorer calls the public predict methods: let them see the current weights.
+        self._store_weights(theta, layer_units)
+        kwargs = {} if sw_val is None else {"sample_weight": sw_val}
+        with warnings.catch_warnings():
+            # X_val was validated to an array already; its names were checked then.
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            try:
+                return float(scorer(self, X_val, y_val, **kwargs))
+            except ValueError:
+                return float("nan")  # e.g. non-finite predictions from a diverged epoch
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
@@ -350,7 +520,7 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _make_optimizer(self, theta, incremental):
+    def _make_optimizer(self, theta, incremental, n_batches=1, n_coef=None):
         state = self._optimizer_state if incremental else None
         if state is not None:
             # Work on a copy: a failed call must leave the stored state untouched.
@@ -362,6 +532,12 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
                 v.shape == theta.shape for v in state.values() if isinstance(v, np.ndarray)
             ) or ("velocity" in state) != (self.solver == "sgd"):
                 state = None
+        schedule_and_decay = dict(
+            total_steps=self.max_iter * n_batches,
+            warmup_steps=self.learning_rate_warmup * n_batches,
+            weight_decay=self.weight_decay,
+            n_decay=n_coef,
+        )
         if self.solver == "sgd":
             return SGD(
                 theta,
@@ -371,9 +547,19 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
                 self.nesterovs_momentum,
                 self.power_t,
                 state=state,
+                **schedule_and_decay,
             )
+        # Adam follows 'cosine'; scikit-learn's 'invscaling'/'adaptive' are SGD's only.
+        schedule = "cosine" if self.learning_rate == "cosine" else "constant"
         return Adam(
-            theta, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon, state=state
+            theta,
+            self.learning_rate_init,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+            state=state,
+            schedule=schedule,
+            **schedule_and_decay,
         )
 
     @property
@@ -393,25 +579,60 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
         budget = min(PREDICT_CHUNK_BYTES, get_config()["working_memory"] * 2**20)
         return chunk_rows(layer_units, itemsize, budget)
 
-    def _forward(self, X, out_activation=None):
-        """Validated network output for ``X``, computed in bounded-memory row chunks."""
+    def _forward(self, X, final=None, n_layers=None):
+        """Validated forward pass through the first ``n_layers`` weight layers (all by
+        default) in bounded-memory row chunks; ``final`` defaults to the output link."""
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
-        layer_units = [self.n_features_in_] + [c.shape[1] for c in self.coefs_]
-        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
-        return predict_output(
-            self.coefs_,
-            self.intercepts_,
-            self.activation,
-            out_activation or self.out_activation_,
+        coefs = self.coefs_[:n_layers]
+        layer_units = [self.n_features_in_] + [c.shape[1] for c in coefs]
+        dtype = np.result_type(X.dtype, coefs[0].dtype)
+        return forward_in_chunks(
+            coefs,
+            self.intercepts_[: len(coefs)],
+            self._hidden_activations(len(self.coefs_) - 1),
+            final or self.out_activation_,
             X,
             self._chunk_rows(layer_units, dtype.itemsize),
         )
+
+    def hidden_activations(self, X, layer=-1):
+        """Outputs of a hidden layer, for use as learned features.
+
+        Deterministic (no dropout). Not named ``transform`` on purpose: that would
+        make scikit-learn treat the estimator as a transformer in pipelines and checks.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        layer : int, default=-1
+            Index of the hidden layer, counted from 0 (negative counts from the last
+            hidden layer).
+
+        Returns
+        -------
+        activations : ndarray of shape (n_samples, hidden_layer_sizes[layer])
+            The layer's activations.
+        """
+        check_is_fitted(self)
+        n_hidden = len(self.coefs_) - 1
+        if not isinstance(layer, Integral) or not -n_hidden <= layer < n_hidden:
+            raise ValueError(
+                "layer must be an integer in [%d, %d) for a network with %d hidden "
+                "layer(s); got %r." % (-n_hidden, n_hidden, n_hidden, layer)
+            )
+        layer = layer % n_hidden
+        name = self._hidden_activations(n_hidden)[layer]
+        return self._forward(X, final=ACTIVATIONS[name].forward, n_layers=layer + 1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
 
+
+def _copy_list(values):
+    return None if values is None else list(values)

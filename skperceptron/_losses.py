@@ -6,9 +6,10 @@ clipped ``log(p)``), and its gradient with respect to ``Z`` takes the canonical 
 ``link(Z) - Y`` for each matched pair (identity/squared error, exp/Poisson,
 logistic/binary cross-entropy, softmax/multinomial cross-entropy).
 
-``value_and_delta(Y, Z, sample_weight, sw_sum, delta)`` returns the sample-weighted mean
-loss and writes ``d loss / d Z`` into ``delta`` (already divided by ``sw_sum``), which is
-exactly the output delta backprop starts from.
+``value_and_delta(Y, Z, sample_weight, sw_sum, delta, **params)`` returns the
+sample-weighted mean loss and writes ``d loss / d Z`` into ``delta`` (already divided by
+``sw_sum``), which is exactly the output delta backprop starts from. ``params`` carries a
+loss's own hyperparameters (Huber's ``delta``).
 """
 
 from typing import Callable, NamedTuple
@@ -69,6 +70,31 @@ def _squared_error(Y, Z, sample_weight, sw_sum, delta):
     return value
 
 
+def _huber(Y, Z, sample_weight, sw_sum, delta, huber_delta=1.0):
+    # Quadratic within +-huber_delta, linear outside; averaged over outputs like
+    # squared_error. Its gradient is the residual clipped to [-delta, delta].
+    n_outputs = Z.shape[1]
+    np.subtract(Z, Y, out=delta)
+    r = np.abs(delta)
+    per_element = np.where(
+        r <= huber_delta, 0.5 * r * r, huber_delta * (r - 0.5 * huber_delta)
+    )
+    value = _weighted_mean(per_element.sum(axis=1), sample_weight, sw_sum) / n_outputs
+    np.clip(delta, -huber_delta, huber_delta, out=delta)
+    _scale_delta(delta, sample_weight, sw_sum, 1.0 / n_outputs)
+    return value
+
+
+def _absolute_error(Y, Z, sample_weight, sw_sum, delta):
+    # Mean absolute error over samples and outputs; its subgradient is sign(residual).
+    n_outputs = Z.shape[1]
+    np.subtract(Z, Y, out=delta)
+    value = _weighted_mean(np.abs(delta).sum(axis=1), sample_weight, sw_sum) / n_outputs
+    np.sign(delta, out=delta)
+    _scale_delta(delta, sample_weight, sw_sum, 1.0 / n_outputs)
+    return value
+
+
 def _poisson(Y, Z, sample_weight, sw_sum, delta):
     # Half Poisson deviance with log link: mu - y z + y log y - y, summed over outputs.
     np.exp(Z, out=delta)
@@ -104,12 +130,14 @@ def _multinomial_log_loss(Y, Z, sample_weight, sw_sum, delta):
 LOSSES = {
     "squared_error": Loss("identity", _identity, _squared_error),
     "poisson": Loss("exp", _exp, _poisson),
+    "huber": Loss("identity", _identity, _huber),
+    "absolute_error": Loss("identity", _identity, _absolute_error),
     "binary_log_loss": Loss("logistic", _logistic, _binary_log_loss),
     "log_loss": Loss("softmax", _softmax, _multinomial_log_loss),
 }
 
 # The public options of MLPRegressor's ``loss``.
-REGRESSION_LOSSES = ("squared_error", "poisson")
+REGRESSION_LOSSES = ("squared_error", "poisson", "huber", "absolute_error")
 
 # Inverse links by output-activation name, for prediction from a fitted model.
 INVERSE_LINKS = {loss.out_activation: loss.inverse_link for loss in LOSSES.values()}

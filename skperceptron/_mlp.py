@@ -5,16 +5,25 @@ The training machinery lives in ``_base`` (steps), ``_network`` (objective),
 classification and regression.
 """
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from ._base import STOCHASTIC_SOLVERS, BaseMultilayerPerceptron
 from ._losses import REGRESSION_LOSSES
-from ._validation import StrOptions, _fit_context, type_of_target, unique_labels
+from ._validation import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    type_of_target,
+    unique_labels,
+)
 
 
 def _stochastic_solver(estimator):
@@ -27,9 +36,10 @@ _SHARED_PARAMETERS = """\
         The ith element is the number of neurons in the ith hidden layer. An empty
         tuple gives a network with no hidden layer (a generalised linear model).
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation function of the hidden layers: ``f(x) = x``,
-        ``1 / (1 + exp(-x))``, ``tanh(x)`` or ``max(0, x)``.
+    activation : str or list of str, default='relu'
+        Activation function of the hidden layers, or one per hidden layer. scikit-learn's
+        'identity', 'logistic', 'tanh', 'relu', plus 'leaky_relu' (slope 0.01),
+        'elu', 'softplus', 'gelu' (exact, erf-based) and 'silu'.
 
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         The solver for weight optimization. 'lbfgs' is scipy's quasi-Newton L-BFGS-B
@@ -45,11 +55,13 @@ _SHARED_PARAMETERS = """\
         Minibatch size of the stochastic solvers; 'auto' is ``min(200, n_samples)``.
         Ignored by 'lbfgs'.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning-rate schedule of 'sgd': constant ``learning_rate_init``;
-        ``learning_rate_init / (t + 1) ** power_t`` after each epoch with ``t`` the
-        number of samples seen; or divided by 5 each time the no-improvement
-        criterion fires (training stops when it would fall below 1e-6).
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
+        Learning-rate schedule: constant ``learning_rate_init``; for 'sgd' only (as in
+        scikit-learn) ``learning_rate_init / (t + 1) ** power_t`` after each epoch with
+        ``t`` the number of samples seen, or divided by 5 each time the
+        no-improvement criterion fires (training stops when it would fall below
+        1e-6); for 'sgd' and 'adam', 'cosine' anneals the rate to 0 along a half
+        cosine over ``max_iter`` epochs of steps.
 
     learning_rate_init : float, default=0.001
         Initial step size of 'sgd' and 'adam'.
@@ -108,7 +120,35 @@ _SHARED_PARAMETERS = """\
         disables the criterion.
 
     max_fun : int, default=15000
-        Maximum number of loss evaluations of 'lbfgs'."""
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    dropout : float or list of float, default=0.0
+        Inverted-dropout rate of the hidden layers' outputs during training ('sgd',
+        'adam'), one rate for all hidden layers or one per layer, in [0, 1).
+        Prediction is deterministic; masks are reproducible with ``random_state``.
+
+    weight_decay : float, default=0.0
+        Decoupled weight decay ('sgd', 'adam'; with 'adam' this is AdamW): each step
+        shrinks the weights by ``learning_rate * weight_decay`` independently of the
+        gradient. Distinct from ``alpha``, which adds an L2 term to the loss.
+
+    learning_rate_warmup : int, default=0
+        Number of epochs of linear learning-rate warm-up ('sgd', 'adam'), multiplying
+        any schedule.
+
+    max_grad_norm : float or None, default=None
+        Rescale each minibatch gradient to at most this global L2 norm ('sgd',
+        'adam').
+
+    weight_init : {'glorot_uniform', 'he_uniform', 'he_normal', 'lecun_normal'}, \
+            default='glorot_uniform'
+        Initial weights. 'glorot_uniform' is scikit-learn's scheme (same draws for
+        the same ``random_state``); the others draw weights from He's or LeCun's
+        distributions with zero intercepts.
+
+    scoring : str, callable or None, default=None
+        Validation score for early stopping: a scikit-learn scorer name or a
+        callable ``scorer(estimator, X, y)``; None uses :meth:`score`."""
 
 _SHARED_ATTRIBUTES = """\
     loss_ : float
@@ -122,6 +162,10 @@ _SHARED_ATTRIBUTES = """\
 
     validation_scores_ : list of float or None
         Validation score of each epoch with early stopping, else None.
+
+    validation_loss_curve_ : list of float or None
+        Validation loss (mean data loss, no penalty) of each epoch with early
+        stopping, else None.
 
     best_validation_score_ : float or None
         Best validation score with early stopping, else None.
@@ -173,6 +217,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     ----------
 %(parameters)s
 
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, ``{label: weight}``; 'balanced' uses
+        ``n_samples / (n_classes * np.bincount(y))`` on the data of each ``fit``. They
+        multiply ``sample_weight`` in the loss, its gradient and the early-stopping
+        score alike. Not for multilabel targets; 'balanced' is not available in
+        ``partial_fit`` (it needs the whole data set).
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -208,6 +259,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     True
     """
 
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -234,6 +290,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        dropout=0.0,
+        weight_decay=0.0,
+        learning_rate_warmup=0,
+        max_grad_norm=None,
+        weight_init="glorot_uniform",
+        scoring=None,
+        class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -258,9 +321,16 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.learning_rate_warmup = learning_rate_warmup
+        self.max_grad_norm = max_grad_norm
+        self.weight_init = weight_init
+        self.scoring = scoring
+        self.class_weight = class_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and targets y.
 
         Parameters
@@ -271,13 +341,21 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             Class labels, or a multilabel indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights.
+        X_val, y_val : array-like, default=None
+            An explicit validation set for early stopping (requires
+            ``early_stopping=True``), used instead of holding out
+            ``validation_fraction`` of the training data.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Sample weights of the validation set.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(
+            X, y, sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
+        )
 
     @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -384,6 +462,50 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         Y[np.arange(len(y)), index] = 1
         return Y
 
+    def _encode_validation_targets(self, y, dtype):
+        y = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self._target_kind == "multilabel":
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise ValueError("y_val must be an indicator matrix like y.")
+        else:
+            unknown = np.setdiff1d(unique_labels(y), self.classes_)
+            if unknown.size:
+                raise ValueError(
+                    f"y_val has labels {unknown} that are not in classes_ {self.classes_}."
+                )
+        return self._binarize(y, dtype)
+
+    def _decode_targets(self, Y):
+        indices = self._indices(Y)
+        return indices if self._target_kind == "multilabel" else self.classes_[indices]
+
+    def _weigh_samples(self, Y, sample_weight, incremental):
+        if self.class_weight is None:
+            return sample_weight
+        if self._target_kind == "multilabel":
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' needs the whole data set and is not available "
+                "in partial_fit; pass a dict of class weights instead."
+            )
+        index = self._indices(Y)
+        if self.class_weight == "balanced":
+            # Balanced over the classes present in this call's data.
+            present = np.unique(index)
+            weights = np.ones(len(self.classes_))
+            weights[present] = compute_class_weight(
+                "balanced", classes=self.classes_[present], y=self.classes_[index]
+            )
+        else:
+            weights = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=self.classes_[index]
+            )
+        per_sample = weights[index].astype(Y.dtype)
+        return per_sample if sample_weight is None else per_sample * sample_weight
+
     def _loss_name(self):
         return "log_loss" if self._target_kind == "multiclass" else "binary_log_loss"
 
@@ -425,6 +547,24 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         if self._target_kind == "multilabel":
             return indices
         return self.classes_[indices]
+
+    def decision_function(self, X):
+        """Raw scores of the output layer, before the logistic or softmax link.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For binary targets a 1-D array whose positive values mean
+            ``classes_[1]``, as scikit-learn's linear classifiers return; otherwise one
+            column per class (or label).
+        """
+        raw = self._forward(X, final="identity")
+        return raw.ravel() if self._target_kind == "binary" else raw
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -481,12 +621,18 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     Parameters
     ----------
-    loss : {'squared_error', 'poisson'}, default='squared_error'
+    loss : {'squared_error', 'poisson', 'huber', 'absolute_error'}, \
+            default='squared_error'
         'squared_error' is half the squared error averaged over samples and outputs
         (consistently in value and gradient); 'poisson' is half the Poisson
-        deviance with an exponential output, and requires ``y >= 0``.
+        deviance with an exponential output, and requires ``y >= 0``; 'huber' is
+        quadratic for residuals within ``huber_delta`` and linear beyond (robust to
+        outliers); 'absolute_error' is the mean absolute error.
 
 %(parameters)s
+
+    huber_delta : float, default=1.0
+        Residual size where the 'huber' loss turns from quadratic to linear.
 
     Attributes
     ----------
@@ -513,6 +659,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
         "loss": [StrOptions(set(REGRESSION_LOSSES))],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -542,6 +689,13 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        dropout=0.0,
+        weight_decay=0.0,
+        learning_rate_warmup=0,
+        max_grad_norm=None,
+        weight_init="glorot_uniform",
+        scoring=None,
+        huber_delta=1.0,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -567,9 +721,16 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout = dropout
+        self.weight_decay = weight_decay
+        self.learning_rate_warmup = learning_rate_warmup
+        self.max_grad_norm = max_grad_norm
+        self.weight_init = weight_init
+        self.scoring = scoring
+        self.huber_delta = huber_delta
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and targets y.
 
         Parameters
@@ -580,13 +741,21 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights.
+        X_val, y_val : array-like, default=None
+            An explicit validation set for early stopping (requires
+            ``early_stopping=True``), used instead of holding out
+            ``validation_fraction`` of the training data.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Sample weights of the validation set.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(
+            X, y, sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
+        )
 
     @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -623,8 +792,23 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             )
         return Y
 
+    def _encode_validation_targets(self, y, dtype):
+        y = np.asarray(y, dtype=dtype)
+        Y = y.reshape(len(y), -1)
+        if Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                "y_val has %d outputs, the model has %d." % (Y.shape[1], self.n_outputs_)
+            )
+        return Y
+
+    def _decode_targets(self, Y):
+        return Y.ravel() if Y.shape[1] == 1 else Y
+
     def _loss_name(self):
         return self.loss
+
+    def _loss_params(self):
+        return {"huber_delta": float(self.huber_delta)} if self.loss == "huber" else {}
 
     def _score_outputs(self, output, Y, sample_weight):
         return r2_score(Y, output, sample_weight=sample_weight)

@@ -1,9 +1,9 @@
 """The network on one flat parameter vector: geometry, forward pass, loss and backprop.
 
 Layout of ``theta``: every layer's weight matrix (row-major, layer by layer), then every
-layer's intercept. All weights therefore form one contiguous prefix, so the L2 penalty is
-a single dot product and a single in-place update, and L-BFGS works on ``theta``
-directly. Per-layer ``coefs``/``intercepts`` are views into it.
+layer's intercept. All weights therefore form one contiguous prefix, so the L2 penalty
+and decoupled weight decay are single whole-array operations, and L-BFGS works on
+``theta`` directly. Per-layer ``coefs``/``intercepts`` are views into it.
 
 This module knows nothing of estimators or solvers.
 """
@@ -22,7 +22,7 @@ def n_params(layer_units):
 
 
 def n_coef_params(layer_units):
-    """Number of weight entries (the L2-penalised prefix of theta)."""
+    """Number of weight entries (the penalised prefix of theta)."""
     return sum(i * o for i, o in zip(layer_units[:-1], layer_units[1:]))
 
 
@@ -47,42 +47,63 @@ def pack(coefs, intercepts, dtype=None):
     ).astype(dtype or coefs[0].dtype, copy=False)
 
 
-def glorot_uniform(layer_units, activation, random_state, dtype):
-    """Glorot-uniform initial theta, drawing in scikit-learn's order.
-
-    scikit-learn draws, layer by layer, the weight matrix then the intercept from
-    ``U(-b, b)`` with ``b = sqrt(factor / (fan_in + fan_out))`` (factor 2 for logistic,
-    6 otherwise). Drawing in the same order from the same ``RandomState`` gives the same
-    initial network as ``sklearn.neural_network`` for the same ``random_state``.
-    """
+# ---------------------------------------------------------------- initialisation
+def _glorot_uniform(rng, fan_in, fan_out, activation):
+    # scikit-learn's scheme: weights and intercepts from U(-b, b), factor 2 for
+    # logistic layers, 6 otherwise.
     factor = 2.0 if activation == "logistic" else 6.0
+    bound = np.sqrt(factor / (fan_in + fan_out))
+    coef = rng.uniform(-bound, bound, (fan_in, fan_out))
+    return coef, rng.uniform(-bound, bound, fan_out)
+
+
+def _he_uniform(rng, fan_in, fan_out, activation):
+    bound = np.sqrt(6.0 / fan_in)
+    return rng.uniform(-bound, bound, (fan_in, fan_out)), np.zeros(fan_out)
+
+
+def _he_normal(rng, fan_in, fan_out, activation):
+    return rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_in, fan_out)), np.zeros(fan_out)
+
+
+def _lecun_normal(rng, fan_in, fan_out, activation):
+    return rng.normal(0.0, np.sqrt(1.0 / fan_in), (fan_in, fan_out)), np.zeros(fan_out)
+
+
+# option string -> init(rng, fan_in, fan_out, activation) -> (coef, intercept)
+INITIALIZERS = {
+    "glorot_uniform": _glorot_uniform,
+    "he_uniform": _he_uniform,
+    "he_normal": _he_normal,
+    "lecun_normal": _lecun_normal,
+}
+
+
+def initial_theta(layer_units, activations, random_state, dtype, scheme="glorot_uniform"):
+    """Initial theta, drawn layer by layer (weights, then intercept).
+
+    ``activations`` names each hidden layer's activation (the output layer counts as
+    its predecessor's for Glorot's factor, as in scikit-learn). With
+    ``"glorot_uniform"`` the draws are scikit-learn's, in its order, so the same
+    ``random_state`` gives the same initial network as ``sklearn.neural_network``.
+    """
+    init = INITIALIZERS[scheme]
     coefs, intercepts = [], []
-    for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        coefs.append(random_state.uniform(-bound, bound, (fan_in, fan_out)))
-        intercepts.append(random_state.uniform(-bound, bound, fan_out))
+    names = list(activations) + [activations[-1] if activations else "identity"]
+    for (fan_in, fan_out), name in zip(zip(layer_units[:-1], layer_units[1:]), names):
+        coef, intercept = init(random_state, fan_in, fan_out, name)
+        coefs.append(coef)
+        intercepts.append(intercept)
     return pack(coefs, intercepts, dtype)
 
 
+# ------------------------------------------------------------------- forward
 def _dot_into(A, W, out):
     """``out[...] = A @ W`` without a temporary when ``A`` is dense."""
     if sp.issparse(A):
         out[...] = A @ W
     else:
         np.matmul(A, W, out=out)
-
-
-def _forward(coefs, intercepts, hidden_forward, X, buffers):
-    """Fill ``buffers[i]`` with layer ``i + 1``'s output; the last one stays raw."""
-    A = X
-    last = len(coefs) - 1
-    for i, (W, b, Z) in enumerate(zip(coefs, intercepts, buffers)):
-        _dot_into(A, W, Z)
-        Z += b
-        if i != last:
-            hidden_forward(Z)
-        A = Z
-    return A
 
 
 class Objective:
@@ -96,8 +117,8 @@ class Objective:
     ----------
     layer_units : list of int
         ``[n_features, *hidden_layer_sizes, n_outputs]``.
-    activation : str
-        Key of :data:`~skperceptron._activations.ACTIVATIONS` for hidden layers.
+    activations : list of str
+        Keys of :data:`~skperceptron._activations.ACTIVATIONS`, one per hidden layer.
     loss : str
         Key of :data:`~skperceptron._losses.LOSSES`.
     alpha : float
@@ -107,21 +128,85 @@ class Objective:
         float32 or float64; theta, X and Y must share it.
     max_rows : int
         The largest number of rows a call will see.
+    dropout : list of float, default=None
+        Inverted-dropout rate of each hidden layer's output during training. The
+        masks are drawn from ``rng``.
+    rng : numpy.random.Generator, default=None
+        Source of the dropout masks.
+    loss_params : dict, default=None
+        The loss's own hyperparameters.
     """
 
-    def __init__(self, layer_units, activation, loss, alpha, dtype, max_rows):
+    def __init__(
+        self,
+        layer_units,
+        activations,
+        loss,
+        alpha,
+        dtype,
+        max_rows,
+        *,
+        dropout=None,
+        rng=None,
+        loss_params=None,
+    ):
         self.layer_units = list(layer_units)
-        self.hidden = ACTIVATIONS[activation]
+        self.activations = [ACTIVATIONS[a] for a in activations]
         self.loss = LOSSES[loss]
+        self.loss_params = dict(loss_params or {})
         self.alpha = float(alpha)
         self.dtype = np.dtype(dtype)
+        self.max_rows = max_rows
+        self.dropout = list(dropout) if dropout is not None else [0.0] * len(activations)
+        self.rng = rng
         self._n_coef = n_coef_params(self.layer_units)
+
         widths = self.layer_units[1:]
-        self._acts = [np.empty((max_rows, w), dtype=self.dtype) for w in widths]
-        self._deltas = [np.empty((max_rows, w), dtype=self.dtype) for w in widths]
+        empty = lambda w: np.empty((max_rows, w), dtype=self.dtype)  # noqa: E731
+        self._acts = [empty(w) for w in widths]
+        self._deltas = [empty(w) for w in widths]
+        # Pre-activations are kept only for activations that need them (GELU, SiLU);
+        # dropped-out copies only for layers with dropout.
+        self._pre = [empty(w) if a.needs_input else None for w, a in zip(widths, self.activations)]
+        self._dropped = [empty(w) if p > 0 else None for w, p in zip(widths, self.dropout)]
+        self._masks = [
+            np.empty((max_rows, w), dtype=bool) if p > 0 else None
+            for w, p in zip(widths, self.dropout)
+        ]
         self._grad = np.empty(n_params(self.layer_units), dtype=self.dtype)
         self._grad_coefs, self._grad_intercepts = unpack(self._grad, self.layer_units)
         self._scratch = np.empty(self._n_coef, dtype=self.dtype)
+
+    def _forward(self, theta, X, n, train):
+        """Run the layers; returns the inputs each layer saw and the raw output."""
+        coefs, intercepts = unpack(theta, self.layer_units)
+        inputs = [X]
+        A = X
+        last = len(coefs) - 1
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            Z = self._acts[i][:n]
+            _dot_into(A, W, Z)
+            Z += b
+            if i == last:
+                return coefs, inputs, Z
+            if self._pre[i] is not None:
+                np.copyto(self._pre[i][:n], Z)
+            self.activations[i].forward(Z)
+            A = Z
+            if train and self.dropout[i] > 0:
+                A = self._drop(i, Z, n)
+            inputs.append(A)
+
+    def _drop(self, i, A, n):
+        # Inverted dropout: zero a random fraction p of units, scale the rest by
+        # 1 / (1 - p) so that expected activations match prediction time.
+        p = self.dropout[i]
+        mask = self._masks[i][:n]
+        np.greater_equal(self.rng.random(A.shape, dtype=self.dtype), p, out=mask)
+        out = self._dropped[i][:n]
+        np.multiply(A, mask, out=out)
+        out *= 1.0 / (1.0 - p)
+        return out
 
     def value_and_grad(self, theta, X, Y, sample_weight=None):
         """Mean loss plus L2 penalty at ``theta``, and its gradient.
@@ -134,14 +219,13 @@ class Objective:
         """
         n = X.shape[0]
         sw_sum = float(n) if sample_weight is None else float(sample_weight.sum())
-        coefs, intercepts = unpack(theta, self.layer_units)
-        acts = [a[:n] for a in self._acts]
-        out = _forward(coefs, intercepts, self.hidden.forward, X, acts)
+        coefs, inputs, out = self._forward(theta, X, n, train=True)
 
         delta = self._deltas[-1][:n]
-        value = self.loss.value_and_delta(Y, out, sample_weight, sw_sum, delta)
+        value = self.loss.value_and_delta(
+            Y, out, sample_weight, sw_sum, delta, **self.loss_params
+        )
 
-        inputs = [X] + acts[:-1]
         for i in range(len(coefs) - 1, -1, -1):
             A_in = inputs[i]
             if sp.issparse(A_in):
@@ -152,7 +236,12 @@ class Objective:
             if i > 0:
                 prev = self._deltas[i - 1][:n]
                 np.matmul(delta, coefs[i].T, out=prev)
-                self.hidden.backward(A_in, prev)
+                if self.dropout[i - 1] > 0:
+                    prev *= self._masks[i - 1][:n]
+                    prev *= 1.0 / (1.0 - self.dropout[i - 1])
+                layer = self.activations[i - 1]
+                source = self._pre[i - 1][:n] if layer.needs_input else self._acts[i - 1][:n]
+                layer.backward(source, prev)
                 delta = prev
 
         if self.alpha:
@@ -162,6 +251,22 @@ class Objective:
             self._grad[: self._n_coef] += self._scratch
         return value, self._grad
 
+    def value(self, theta, X, Y, sample_weight=None):
+        """Mean data loss (no penalty, no dropout) over any number of rows, in chunks."""
+        n = X.shape[0]
+        sw_sum = float(n) if sample_weight is None else float(sample_weight.sum())
+        total = 0.0
+        for start in range(0, n, self.max_rows):
+            stop = min(start + self.max_rows, n)
+            rows = stop - start
+            _, _, out = self._forward(theta, X[start:stop], rows, train=False)
+            sw = None if sample_weight is None else sample_weight[start:stop]
+            chunk_sum = float(rows) if sw is None else float(sw.sum())
+            total += chunk_sum * self.loss.value_and_delta(
+                Y[start:stop], out, sw, chunk_sum, self._deltas[-1][:rows], **self.loss_params
+            )
+        return total / sw_sum
+
 
 def chunk_rows(layer_units, itemsize, budget_bytes):
     """Rows per chunk so that all layer buffers of one chunk fit ``budget_bytes``."""
@@ -169,21 +274,30 @@ def chunk_rows(layer_units, itemsize, budget_bytes):
     return max(1, int(budget_bytes // per_row))
 
 
-def predict_output(coefs, intercepts, activation, out_activation, X, rows_per_chunk):
-    """Network output (after the output link) computed in row chunks.
+def forward_in_chunks(coefs, intercepts, activations, final, X, rows_per_chunk):
+    """Output of the layers in ``coefs`` computed in row chunks (no dropout).
 
-    Only one chunk's activations are alive at a time, so the extra memory is bounded by
-    the chunk size, not by ``n_samples``.
+    Hidden layers apply ``activations``; the last layer applies ``final`` in place:
+    an output link from :data:`~skperceptron._losses.INVERSE_LINKS` given by name, or
+    any in-place callable. Only one chunk's activations are alive at a time, so the
+    extra memory is bounded by the chunk size, not by ``n_samples``.
     """
     n = X.shape[0]
     dtype = np.result_type(X.dtype, coefs[0].dtype)
     rows = min(n, rows_per_chunk) or 1
     buffers = [np.empty((rows, W.shape[1]), dtype=dtype) for W in coefs]
     out = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
-    hidden_forward = ACTIVATIONS[activation].forward
+    forwards = [ACTIVATIONS[a].forward for a in activations[: len(coefs) - 1]]
     for start in range(0, n, rows):
         stop = min(start + rows, n)
-        bufs = [b[: stop - start] for b in buffers]
-        out[start:stop] = _forward(coefs, intercepts, hidden_forward, X[start:stop], bufs)
-    INVERSE_LINKS[out_activation](out)
+        A = X[start:stop]
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            Z = buffers[i][: stop - start]
+            _dot_into(A, W, Z)
+            Z += b
+            if i < len(forwards):
+                forwards[i](Z)
+            A = Z
+        out[start:stop] = A
+    (INVERSE_LINKS[final] if isinstance(final, str) else final)(out)
     return out

@@ -6,21 +6,94 @@ no helper objects, pickles compactly and continues exactly under ``partial_fit``
 
 ``step(theta, grad)`` applies one update with a few whole-array in-place operations and
 one preallocated scratch buffer; scalars are Python floats so float32 stays float32.
+
+Step-size schedules that depend on the step count are entries of :data:`SCHEDULES`
+(a multiplier of ``learning_rate_init``); an optional linear warm-up multiplies any of
+them. Decoupled weight decay (Loshchilov & Hutter's AdamW, and the same for SGD)
+shrinks the weights, the first ``n_decay`` entries of theta, by
+``scheduled_rate * weight_decay`` per step, independently of the gradient.
 """
+
+import math
 
 import numpy as np
 
 
-class SGD:
+def _constant(progress):
+    return 1.0
+
+
+def _cosine(progress):
+    return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+
+# option string -> multiplier of learning_rate_init, given the fraction of the
+# (post-warm-up) steps done. scikit-learn's epoch-based 'invscaling' and 'adaptive'
+# live in SGD itself and multiply by 1 here.
+SCHEDULES = {
+    "constant": _constant,
+    "invscaling": _constant,
+    "adaptive": _constant,
+    "cosine": _cosine,
+}
+
+
+class _Optimizer:
+    def __init__(
+        self,
+        theta,
+        learning_rate_init,
+        *,
+        schedule="constant",
+        total_steps=None,
+        warmup_steps=0,
+        weight_decay=0.0,
+        n_decay=None,
+    ):
+        self.learning_rate_init = float(learning_rate_init)
+        self.schedule = schedule
+        self.total_steps = total_steps
+        self.warmup_steps = int(warmup_steps)
+        self.weight_decay = float(weight_decay)
+        self.n_decay = theta.size if n_decay is None else int(n_decay)
+        self._scratch = np.empty_like(theta)
+
+    def _multiplier(self, step):
+        """Schedule and warm-up factor of the learning rate at 0-based ``step``."""
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        if not self.total_steps:
+            return SCHEDULES[self.schedule](0.0)
+        span = max(self.total_steps - self.warmup_steps, 1)
+        return SCHEDULES[self.schedule]((step - self.warmup_steps) / span)
+
+    def _decay(self, theta, rate):
+        if self.weight_decay:
+            w = theta[: self.n_decay]
+            buf = self._scratch[: self.n_decay]
+            np.multiply(w, rate * self.weight_decay, out=buf)
+            w -= buf
+
+    def epoch_end(self, t):
+        pass
+
+    def on_plateau(self, verbose=False):
+        """Called when the no-improvement criterion fires; True means stop training."""
+        return True
+
+
+class SGD(_Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum and scikit-learn's schedules.
 
-    State: ``velocity`` (array) and ``learning_rate`` (float).
+    State: ``velocity`` (array), ``learning_rate`` (float, scikit-learn's epoch-level
+    rate) and ``step`` (int).
 
     - ``"constant"``: the rate stays ``learning_rate_init``.
     - ``"invscaling"``: at each epoch end, ``learning_rate_init / (t + 1) ** power_t``
       with ``t`` the number of samples seen.
     - ``"adaptive"``: divided by 5 whenever the no-improvement criterion fires; training
       stops once it would go below 1e-6.
+    - ``"cosine"``: cosine annealing to 0 over ``total_steps``.
     """
 
     def __init__(
@@ -32,8 +105,9 @@ class SGD:
         nesterov=True,
         power_t=0.5,
         state=None,
+        **schedule_and_decay,
     ):
-        self.learning_rate_init = float(learning_rate_init)
+        super().__init__(theta, learning_rate_init, schedule=lr_schedule, **schedule_and_decay)
         self.lr_schedule = lr_schedule
         self.momentum = float(momentum)
         self.nesterov = nesterov
@@ -42,16 +116,20 @@ class SGD:
             state = {
                 "learning_rate": self.learning_rate_init,
                 "velocity": np.zeros_like(theta),
+                "step": 0,
             }
         self.state = state
-        self._scratch = np.empty_like(theta)
 
     @property
     def learning_rate(self):
         return self.state["learning_rate"]
 
     def step(self, theta, grad):
-        v, buf, lr, m = self.state["velocity"], self._scratch, self.learning_rate, self.momentum
+        s = self.state
+        lr = self.learning_rate * self._multiplier(s.get("step", 0))
+        s["step"] = s.get("step", 0) + 1
+        self._decay(theta, lr)
+        v, buf, m = s["velocity"], self._scratch, self.momentum
         # v <- m v - lr g
         v *= m
         np.multiply(grad, lr, out=buf)
@@ -69,7 +147,6 @@ class SGD:
             self.state["learning_rate"] = self.learning_rate_init / (t + 1) ** self.power_t
 
     def on_plateau(self, verbose=False):
-        """Called when the no-improvement criterion fires; True means stop training."""
         if self.lr_schedule != "adaptive":
             return True
         if self.learning_rate <= 1e-6:
@@ -80,10 +157,11 @@ class SGD:
         return False
 
 
-class Adam:
+class Adam(_Optimizer):
     """Adam (Kingma & Ba, 2014) with bias correction folded into the step size.
 
     State: first and second moments ``m``, ``v`` (arrays) and step count ``t`` (int).
+    With ``weight_decay`` it is AdamW.
     """
 
     def __init__(
@@ -94,22 +172,23 @@ class Adam:
         beta_2=0.999,
         epsilon=1e-8,
         state=None,
+        **schedule_and_decay,
     ):
-        self.learning_rate_init = float(learning_rate_init)
+        super().__init__(theta, learning_rate_init, **schedule_and_decay)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
         if state is None:
             state = {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}
         self.state = state
-        self._scratch = np.empty_like(theta)
 
     @property
     def learning_rate(self):
         t = max(self.state["t"], 1)
         return (
             self.learning_rate_init
-            * np.sqrt(1.0 - self.beta_2**t)
+            * self._multiplier(t - 1)
+            * math.sqrt(1.0 - self.beta_2**t)
             / (1.0 - self.beta_1**t)
         )
 
@@ -117,6 +196,7 @@ class Adam:
         s, buf = self.state, self._scratch
         s["t"] += 1
         lr = float(self.learning_rate)
+        self._decay(theta, self.learning_rate_init * self._multiplier(s["t"] - 1))
         m, v = s["m"], s["v"]
         m *= self.beta_1
         np.multiply(grad, 1.0 - self.beta_1, out=buf)
@@ -130,9 +210,3 @@ class Adam:
         np.divide(m, buf, out=buf)
         buf *= lr
         theta -= buf
-
-    def epoch_end(self, t):
-        pass
-
-    def on_plateau(self, verbose=False):
-        return True

@@ -94,6 +94,13 @@ class Progress:
     no_improvement_count: int = 0
     t: int = 0
     epoch: int = 0
+    validation_loss_curve: list = None
+
+
+def _clip_by_global_norm(grad, max_norm):
+    norm = float(np.sqrt(np.dot(grad, grad)))
+    if norm > max_norm:
+        grad *= max_norm / norm
 
 
 def _gather(X, rows, out):
@@ -118,6 +125,8 @@ def stochastic(
     tol,
     n_iter_no_change,
     validation_score=None,
+    validation_loss=None,
+    max_grad_norm=None,
     incremental=False,
     verbose=False,
 ):
@@ -129,7 +138,9 @@ def stochastic(
 
     With ``validation_score`` (a callable of theta, higher is better), the
     no-improvement criterion watches the validation score and the best theta is
-    restored at the end; otherwise it watches the training loss.
+    restored at the end; otherwise it watches the training loss. ``validation_loss``
+    (a callable of theta) is recorded each epoch in ``progress.validation_loss_curve``.
+    ``max_grad_norm`` rescales each minibatch gradient to at most that global norm.
 
     Returns
     -------
@@ -164,6 +175,8 @@ def stochastic(
                     theta, X_ep[batch], Y_ep[batch], None if sw_ep is None else sw_ep[batch]
                 )
                 accumulated += value * (batch.stop - batch.start)
+                if max_grad_norm is not None:
+                    _clip_by_global_norm(grad, max_grad_norm)
                 optimizer.step(theta, grad)
 
             n_iter += 1
@@ -174,6 +187,8 @@ def stochastic(
             if verbose:
                 print("Iteration %d, loss = %.8f" % (n_iter, loss))
 
+            if validation_loss is not None:
+                progress.validation_loss_curve.append(validation_loss(theta))
             if early_stopping:
                 score = validation_score(theta)
                 progress.validation_scores.append(score)

@@ -15,7 +15,7 @@ from skperceptron._network import (
     n_coef_params,
     n_params,
     pack,
-    predict_output,
+    forward_in_chunks,
     unpack,
 )
 
@@ -60,13 +60,13 @@ def test_gradient_matches_central_differences(activation, loss, weighted, dtype)
     alpha = 0.3
 
     def value64(t):
-        obj = Objective(layer_units, activation, loss, alpha, np.float64, N_SAMPLES)
+        obj = Objective(layer_units, [activation] * 2, loss, alpha, np.float64, N_SAMPLES)
         return obj.value_and_grad(t, X, Y, sw)[0]
 
     expected = _central_differences(value64, theta)
 
     cast = (lambda a: None if a is None else a.astype(dtype))
-    obj = Objective(layer_units, activation, loss, alpha, dtype, N_SAMPLES)
+    obj = Objective(layer_units, [activation] * 2, loss, alpha, dtype, N_SAMPLES)
     value, grad = obj.value_and_grad(cast(theta), cast(X), cast(Y), cast(sw))
     assert grad.dtype == dtype
     assert isinstance(value, float)
@@ -83,7 +83,7 @@ def test_gradient_matches_central_differences(activation, loss, weighted, dtype)
 def test_sparse_input_gives_dense_value_and_gradient(loss):
     X, Y, sw, layer_units, theta = _problem(loss, weighted=True)
     X[X < 0.3] = 0.0
-    obj = Objective(layer_units, "tanh", loss, 0.1, np.float64, N_SAMPLES)
+    obj = Objective(layer_units, ["tanh"] * 2, loss, 0.1, np.float64, N_SAMPLES)
     v_dense, g_dense = obj.value_and_grad(theta, X, Y, sw)
     g_dense = g_dense.copy()
     v_sparse, g_sparse = obj.value_and_grad(theta, sp.csr_matrix(X), Y, sw)
@@ -105,7 +105,7 @@ def test_loss_values_match_sklearn_metrics(weighted):
     sw = rng.uniform(0.5, 2, size=40) if weighted else None
 
     def value(loss, Y, layer_units, theta):
-        obj = Objective(layer_units, "relu", loss, 0.0, np.float64, 40)
+        obj = Objective(layer_units, [], loss, 0.0, np.float64, 40)
         return obj.value_and_grad(theta, X, Y, sw)[0]
 
     units = [3, 4]
@@ -137,11 +137,11 @@ def test_loss_values_match_sklearn_metrics(weighted):
 
 def test_l2_penalty_closed_form():
     X, Y, sw, layer_units, theta = _problem("squared_error", weighted=True)
-    base = Objective(layer_units, "relu", "squared_error", 0.0, np.float64, N_SAMPLES)
+    base = Objective(layer_units, ["relu"] * 2, "squared_error", 0.0, np.float64, N_SAMPLES)
     v0, g0 = base.value_and_grad(theta, X, Y, sw)
     g0 = g0.copy()
     alpha = 0.7
-    reg = Objective(layer_units, "relu", "squared_error", alpha, np.float64, N_SAMPLES)
+    reg = Objective(layer_units, ["relu"] * 2, "squared_error", alpha, np.float64, N_SAMPLES)
     v1, g1 = reg.value_and_grad(theta, X, Y, sw)
     n_coef = n_coef_params(layer_units)
     w = theta[:n_coef]
@@ -163,11 +163,11 @@ def test_unpack_gives_views_and_pack_inverts_it():
 
 def test_buffers_are_reused_across_batches_of_any_size():
     X, Y, sw, layer_units, theta = _problem("log_loss", weighted=False)
-    obj = Objective(layer_units, "relu", "log_loss", 0.0, np.float64, N_SAMPLES)
-    fresh = Objective(layer_units, "relu", "log_loss", 0.0, np.float64, 3)
+    obj = Objective(layer_units, ["relu"] * 2, "log_loss", 0.0, np.float64, N_SAMPLES)
+    fresh = Objective(layer_units, ["relu"] * 2, "log_loss", 0.0, np.float64, 3)
     for stop in (N_SAMPLES, 3, 5):
         value, grad = obj.value_and_grad(theta, X[:stop], Y[:stop])
-        expected = Objective(layer_units, "relu", "log_loss", 0.0, np.float64, stop)
+        expected = Objective(layer_units, ["relu"] * 2, "log_loss", 0.0, np.float64, stop)
         v_ref, g_ref = expected.value_and_grad(theta, X[:stop], Y[:stop])
         assert value == pytest.approx(v_ref, rel=1e-14)
         np.testing.assert_allclose(grad, g_ref, rtol=1e-14)
@@ -182,5 +182,5 @@ def test_chunked_prediction_equals_one_pass(rows):
     A = np.maximum(X @ coefs[0] + intercepts[0], 0)
     A = np.maximum(A @ coefs[1] + intercepts[1], 0)
     expected = softmax(A @ coefs[2] + intercepts[2], axis=1)
-    out = predict_output(coefs, intercepts, "relu", "softmax", X, rows)
+    out = forward_in_chunks(coefs, intercepts, ["relu"] * 2, "softmax", X, rows)
     np.testing.assert_allclose(out, expected, rtol=1e-12)

@@ -28,7 +28,7 @@ def _lstsq_theta(X, Y):
 def test_lbfgs_without_hidden_layer_is_least_squares():
     X, Y = _linear_problem()
     units = [X.shape[1], Y.shape[1]]
-    obj = Objective(units, "relu", "squared_error", 0.0, np.float64, len(X))
+    obj = Objective(units, [], "squared_error", 0.0, np.float64, len(X))
     theta = np.zeros(n_params(units))
     n_iter, value = lbfgs(obj.value_and_grad, theta, X, Y, None, max_iter=500, max_fun=15000, tol=1e-10)
     np.testing.assert_allclose(theta, _lstsq_theta(X, Y), rtol=1e-5, atol=1e-6)
@@ -38,7 +38,7 @@ def test_lbfgs_without_hidden_layer_is_least_squares():
 
 def _run_stochastic(theta, X, Y, optimizer, progress=None, **kwargs):
     units = [X.shape[1], Y.shape[1]]
-    obj = Objective(units, "relu", "squared_error", 0.0, X.dtype, kwargs.get("batch_size", 32))
+    obj = Objective(units, [], "squared_error", 0.0, X.dtype, kwargs.get("batch_size", 32))
     progress = progress or Progress()
     params = dict(batch_size=32, max_iter=50, shuffle=True, seed=0, tol=0.0, n_iter_no_change=np.inf)
     params.update(kwargs)
@@ -90,7 +90,7 @@ def test_infinite_patience_runs_to_max_iter_and_warns():
     X, Y = _linear_problem()
     theta = np.zeros(n_params([4, 2]))
     units = [4, 2]
-    obj = Objective(units, "relu", "squared_error", 0.0, np.float64, 32)
+    obj = Objective(units, [], "squared_error", 0.0, np.float64, 32)
     with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         n_iter, _ = stochastic(
             obj.value_and_grad, theta, X, Y, None, SGD(theta, learning_rate_init=1e-300),
@@ -124,7 +124,7 @@ def test_early_stopping_restores_the_best_epoch():
 def test_divergence_keeps_last_finite_epoch():
     X, Y = _linear_problem()
     theta = np.zeros(n_params([4, 2]))
-    inner = Objective([4, 2], "relu", "squared_error", 0.0, np.float64, 50)
+    inner = Objective([4, 2], [], "squared_error", 0.0, np.float64, 50)
     n_batches = 4  # 200 samples / 50
     seen = []
 
@@ -147,7 +147,7 @@ def test_divergence_keeps_last_finite_epoch():
 def test_keyboard_interrupt_keeps_last_completed_epoch():
     X, Y = _linear_problem()
     theta = np.zeros(n_params([4, 2]))
-    inner = Objective([4, 2], "relu", "squared_error", 0.0, np.float64, 50)
+    inner = Objective([4, 2], [], "squared_error", 0.0, np.float64, 50)
     calls = []
     after_epoch = {}
 
@@ -170,7 +170,7 @@ def test_keyboard_interrupt_keeps_last_completed_epoch():
 def test_lbfgs_interrupt_keeps_best_evaluated_point():
     X, Y = _linear_problem()
     units = [4, 2]
-    inner = Objective(units, "relu", "squared_error", 0.0, np.float64, len(X))
+    inner = Objective(units, [], "squared_error", 0.0, np.float64, len(X))
     values = []
 
     def objective(t, Xb, Yb, sw):
