@@ -177,6 +177,8 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
     "show_memory": False,
+    # No sg_execution_times.rst files in the source tree (machine-dependent timings).
+    "write_computation_times": False,
     "plot_gallery": "True",
 }
 
