@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo test install install-test bench docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,19 @@ install: $(PY)
 	$(PIP) install --quiet -e .
 
 install-test: $(PY)
-	$(PIP) install --quiet -e ".[test]"
+	$(PIP) install --quiet -e ".[test,distributed]"
 
 demo: install
 	$(PY) examples/demo_digits_search.py
 
 test: install-test
 	$(PY) -m pytest -q
+
+# The HTML documentation, warnings as errors; sphinx-gallery runs examples/plot_*.py.
+docs: $(PY)
+	$(PIP) install --quiet -e ".[docs]"
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+	@echo "open docs/_build/html/index.html"
 
 bench: install-test
 	$(PY) benchmarks/run.py --quick
