@@ -15,7 +15,7 @@ loss's own hyperparameters (Huber's ``delta``).
 from typing import Callable, NamedTuple
 
 import numpy as np
-from scipy.special import expit, logsumexp, xlogy
+from scipy.special import expit, xlogy
 
 
 class Loss(NamedTuple):
@@ -116,12 +116,16 @@ def _binary_log_loss(Y, Z, sample_weight, sw_sum, delta):
 
 
 def _multinomial_log_loss(Y, Z, sample_weight, sw_sum, delta):
-    # Softmax cross-entropy: logsumexp(z) - <y, z>.
-    lse = logsumexp(Z, axis=1)
-    per_sample = lse - np.einsum("ij,ij->i", Y, Z)
-    value = _weighted_mean(per_sample, sample_weight, sw_sum)
-    np.subtract(Z, lse[:, None], out=delta)
+    # Softmax cross-entropy: logsumexp(z) - <y, z>, from one shifted exponential that
+    # also gives the softmax for the gradient.
+    z_max = Z.max(axis=1, keepdims=True)
+    np.subtract(Z, z_max, out=delta)
     np.exp(delta, out=delta)
+    total = delta.sum(axis=1, keepdims=True)
+    delta /= total
+    lse = np.log(total[:, 0]) + z_max[:, 0]
+    per_sample = lse - (Y * Z).sum(axis=1)
+    value = _weighted_mean(per_sample, sample_weight, sw_sum)
     delta -= Y
     _scale_delta(delta, sample_weight, sw_sum)
     return value

@@ -173,6 +173,8 @@ class Objective:
             np.empty((max_rows, w), dtype=bool) if p > 0 else None
             for w, p in zip(widths, self.dropout)
         ]
+        # Intercept gradients as ones @ delta: a GEMV, faster than a column sum.
+        self._ones = np.ones(max_rows, dtype=self.dtype)
         self._grad = np.empty(n_params(self.layer_units), dtype=self.dtype)
         self._grad_coefs, self._grad_intercepts = unpack(self._grad, self.layer_units)
         self._scratch = np.empty(self._n_coef, dtype=self.dtype)
@@ -232,7 +234,7 @@ class Objective:
                 self._grad_coefs[i][...] = A_in.T @ delta
             else:
                 np.matmul(A_in.T, delta, out=self._grad_coefs[i])
-            np.sum(delta, axis=0, out=self._grad_intercepts[i])
+            np.matmul(self._ones[:n], delta, out=self._grad_intercepts[i])
             if i > 0:
                 prev = self._deltas[i - 1][:n]
                 np.matmul(delta, coefs[i].T, out=prev)

@@ -1,0 +1,385 @@
+"""skperceptron side by side with scikit-learn (and PyTorch CPU when importable).
+
+Every case runs the libraries on identical data and settings in one process, the
+contenders alternating inside each repeat so that machine noise hits them alike, and
+prints medians, min-max and ratios as a markdown table. Each MLP case also measures the
+*GEMM floor*: the time of exactly the matrix products of the step's shapes alone, the
+limit a numpy implementation can approach.
+
+Timing: with 1 BLAS thread the process CPU time (robust on a shared machine); with more
+threads the wall time (CPU time would count the threads' spinning). Seconds per epoch
+are steady-state: a fit of 1 + E epochs minus a fit of 1 epoch, divided by E.
+
+    python benchmarks/run.py                    # full sizes, threads 1 and 2
+    python benchmarks/run.py --quick            # small sizes, a minute or two
+    python benchmarks/run.py --threads 1 --repeats 5
+"""
+
+import argparse
+import gc
+import pickle
+import platform
+import time
+import tracemalloc
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import sklearn
+from sklearn.datasets import make_classification, make_regression
+from sklearn.linear_model import Perceptron
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import skperceptron
+from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
+
+try:  # PyTorch is never a dependency; it only adds a column when present.
+    import torch
+except ImportError:
+    torch = None
+
+
+# ------------------------------------------------------------------ harness
+class Clock:
+    """Seconds of CPU time with one thread, of wall time with more."""
+
+    def __init__(self, threads):
+        self.now = time.process_time if threads == 1 else time.perf_counter
+
+
+def interleave(contenders, repeats):
+    """Run each contender once per repeat, alternating; returns name -> seconds list."""
+    times = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, run in contenders.items():
+            gc.collect()
+            times[name].append(run())
+    return times
+
+
+@contextmanager
+def quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def stats(values):
+    v = np.asarray(values, dtype=float)
+    return float(np.median(v)), float(v.min()), float(v.max())
+
+
+def fmt(values, scale=1.0, digits=3):
+    if values is None:
+        return "—"
+    med, lo, hi = stats(np.asarray(values) * scale)
+    return f"{med:.{digits}g} ({lo:.{digits}g}–{hi:.{digits}g})"
+
+
+def ratio(a, b):
+    return "—" if a is None or b is None else f"{stats(a)[0] / stats(b)[0]:.2f}"
+
+
+# --------------------------------------------------------------- GEMM floor
+def mlp_gemm_floor(clock, n_features, hidden, n_outputs, batch_sizes, dtype):
+    """Time of one epoch's matrix products alone: per minibatch the forward products,
+    the weight-gradient products and the delta products (none for the input layer)."""
+    units = [n_features, *hidden, n_outputs]
+    rng = np.random.default_rng(0)
+    b_max = max(batch_sizes)
+    # Realistic magnitudes everywhere: uninitialised memory or overflowing products
+    # can hold denormals, which slow BLAS kernels down by orders of magnitude.
+    normal = lambda *shape: (0.05 * rng.standard_normal(shape)).astype(dtype)  # noqa: E731
+    X = normal(b_max, n_features)
+    W = [normal(i, o) for i, o in zip(units[:-1], units[1:])]
+    A = [normal(b_max, o) for o in units[1:]]
+    G = [np.empty_like(w) for w in W]
+    D = [normal(b_max, o) for o in units[1:]]
+    start = clock.now()
+    for b in batch_sizes:
+        inputs = [X[:b]] + [a[:b] for a in A[:-1]]
+        for i, w in enumerate(W):
+            np.matmul(inputs[i], w, out=A[i][:b])
+        for i in range(len(W) - 1, -1, -1):
+            np.matmul(inputs[i].T, D[i][:b], out=G[i])
+            if i > 0:
+                np.matmul(D[i][:b], W[i].T, out=D[i - 1][:b])
+    return clock.now() - start
+
+
+def batch_sizes(n, batch):
+    return [min(batch, n - s) for s in range(0, n, batch)]
+
+
+# ------------------------------------------------------------------- torch
+def torch_epoch_seconds(clock, X, y, hidden, batch, epochs, classification, threads):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+    layers, width = [], X.shape[1]
+    for h in hidden:
+        layers += [torch.nn.Linear(width, h), torch.nn.ReLU()]
+        width = h
+    n_out = int(y.max()) + 1 if classification else 1
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(width, n_out)).to(dtype)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    Xt = torch.from_numpy(X)
+    yt = torch.from_numpy(y.astype(np.int64) if classification else y.astype(X.dtype).reshape(-1, 1))
+    loss_fn = torch.nn.CrossEntropyLoss() if classification else torch.nn.MSELoss()
+    start = clock.now()
+    for _ in range(epochs):
+        perm = torch.randperm(len(Xt))
+        for s in range(0, len(Xt), batch):
+            idx = perm[s : s + batch]
+            opt.zero_grad()
+            loss_fn(model(Xt[idx]), yt[idx]).backward()
+            opt.step()
+    return (clock.now() - start) / epochs
+
+
+# -------------------------------------------------------------------- cases
+def adam_epoch_case(threads, args, classification, dtype):
+    clock = Clock(threads)
+    if classification:
+        n, d, hidden = (15_000 if args.quick else 60_000), 784, (256, 128)
+        X, y = make_classification(n, d, n_informative=50, n_classes=10, random_state=0)
+        Ours, Theirs, n_out = MLPClassifier, SkMLPClassifier, 10
+        name = f"MLPClassifier Adam {n}×{d} (256,128) {np.dtype(dtype).name}: s/epoch"
+    else:
+        n, d, hidden = (12_500 if args.quick else 50_000), 50, (256, 128)
+        X, y = make_regression(n, d, n_informative=20, noise=1.0, random_state=0)
+        y = (y - y.mean()) / y.std()
+        Ours, Theirs, n_out = MLPRegressor, SkMLPRegressor, 1
+        name = f"MLPRegressor Adam {n}×{d} (256,128) {np.dtype(dtype).name}: s/epoch"
+    X = X.astype(dtype)
+    epochs = 1 if args.quick else 2
+    params = dict(hidden_layer_sizes=hidden, solver="adam", batch_size=256,
+                  tol=0.0, n_iter_no_change=np.inf, random_state=0)
+
+    def fit(Estimator):
+        # Steady-state seconds per epoch: a fit of 1 + epochs epochs minus a fit of one,
+        # so that validation and initialisation (paid once per fit) cancel out.
+        def run():
+            seconds = []
+            for max_iter in (1, 1 + epochs):
+                est = Estimator(max_iter=max_iter, **params)
+                with quiet():
+                    start = clock.now()
+                    est.fit(X, y)
+                    seconds.append(clock.now() - start)
+            return (seconds[1] - seconds[0]) / epochs
+        return run
+
+    contenders = {"ours": fit(Ours), "sklearn": fit(Theirs)}
+    contenders["floor"] = lambda: mlp_gemm_floor(clock, d, hidden, n_out, batch_sizes(n, 256), dtype)
+    if torch is not None:
+        contenders["torch"] = lambda: torch_epoch_seconds(clock, X, y, hidden, 256, epochs, classification, threads)
+    return name, interleave(contenders, args.repeats)
+
+
+def lbfgs_case(threads, args):
+    clock = Clock(threads)
+    n, d = (2_500 if args.quick else 10_000), 100
+    X, y = make_classification(n, d, n_informative=30, random_state=0)
+    counts = {}
+
+    def counting(cls, method):
+        original = getattr(cls, method)
+
+        def wrapper(*a, **k):
+            counts[cls] = counts.get(cls, 0) + 1
+            return original(*a, **k)
+
+        return original, wrapper
+
+    from skperceptron._network import Objective
+    info = {}
+
+    def fit(Estimator, cls, method):
+        def run():
+            original, wrapper = counting(cls, method)
+            setattr(cls, method, wrapper)
+            counts[cls] = 0
+            try:
+                est = Estimator(hidden_layer_sizes=(100,), solver="lbfgs", max_iter=200, random_state=0)
+                with quiet():
+                    start = clock.now()
+                    est.fit(X, y)
+                    seconds = clock.now() - start
+            finally:
+                setattr(cls, method, original)
+            info[Estimator] = (counts[cls], est.loss_)
+            return seconds / counts[cls]
+        return run
+
+    contenders = {
+        "ours": fit(MLPClassifier, Objective, "value_and_grad"),
+        "sklearn": fit(SkMLPClassifier, SkMLPClassifier, "_loss_grad_lbfgs"),
+        "floor": lambda: mlp_gemm_floor(clock, d, (100,), 1, [n], np.float64),
+    }
+    times = interleave(contenders, args.repeats)
+    note = "evaluations to converge / final loss: ours %d / %.4f, scikit-learn %d / %.4f" % (
+        *info[MLPClassifier], *info[SkMLPClassifier])
+    return f"L-BFGS {n}×{d} (100,): s/evaluation", times, note
+
+
+def _fitted_pair(d, n_rows, dtype, hidden=(256, 128)):
+    X, y = make_classification(n_rows, d, n_informative=50, n_classes=10, random_state=0)
+    X = X.astype(dtype)
+    with quiet():
+        ours = MLPClassifier(hidden, max_iter=1, random_state=0).fit(X, y)
+        theirs = SkMLPClassifier(hidden, max_iter=1, random_state=0).fit(X, y)
+    return ours, theirs
+
+
+def predict_case(threads, args):
+    clock = Clock(threads)
+    n = 20_000 if args.quick else 100_000
+    ours, theirs = _fitted_pair(784, 2_000, np.float32)
+    X = np.random.default_rng(0).standard_normal((n, 784), dtype=np.float32)
+    rows = {}
+    for method in ("predict", "predict_proba"):
+        def call(est, method=method):
+            def run():
+                start = clock.now()
+                getattr(est, method)(X)
+                return clock.now() - start
+            return run
+        rows[method] = interleave({"ours": call(ours), "sklearn": call(theirs)}, args.repeats)
+    return n, rows
+
+
+def predict_memory_case(args):
+    n = 100_000 if args.quick else 1_000_000
+    ours, theirs = _fitted_pair(784, 2_000, np.float32)
+    X = np.random.default_rng(0).standard_normal((n, 784), dtype=np.float32)
+    peaks, seconds = {}, {}
+    for name, est in (("ours", ours), ("sklearn", theirs)):
+        gc.collect()
+        tracemalloc.start()
+        start = time.perf_counter()
+        est.predict(X)
+        seconds[name] = time.perf_counter() - start
+        peaks[name] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return n, peaks, seconds
+
+
+def perceptron_case(threads, args, n_classes):
+    clock = Clock(threads)
+    n = 30_000 if args.quick else 100_000
+    X, y = make_classification(n + 20_000, 100, n_informative=30, n_classes=n_classes,
+                               n_clusters_per_class=1, random_state=0)
+    X_train, y_train, X_test, y_test = X[:n], y[:n], X[n:], y[n:]
+    params = dict(max_iter=20, tol=None, random_state=0)
+    scores = {}
+
+    def fit(Estimator, name):
+        def run():
+            est = Estimator(**params)
+            with quiet():
+                start = clock.now()
+                est.fit(X_train, y_train)
+                seconds = clock.now() - start
+            scores[name] = est.score(X_test, y_test)
+            return seconds
+        return run
+
+    times = interleave({"ours": fit(PerceptronClassifier, "ours"), "sklearn": fit(Perceptron, "sklearn")}, args.repeats)
+    note = "held-out accuracy ours %.4f, scikit-learn %.4f" % (scores["ours"], scores["sklearn"])
+    return f"Perceptron {n}×100, {n_classes} classes, 20 epochs: s/fit", times, note
+
+
+def pickle_case():
+    X, y = make_classification(2_000, 784, n_informative=50, n_classes=10, random_state=0)
+    with quiet():
+        ours = MLPClassifier((256, 256), max_iter=1, random_state=0).fit(X, y)
+        theirs = SkMLPClassifier((256, 256), max_iter=1, random_state=0).fit(X, y)
+    weight_bytes = lambda est: sum(a.nbytes for a in est.coefs_ + est.intercepts_)
+    result = {
+        "ours (training state kept)": len(pickle.dumps(ours)) / weight_bytes(ours),
+        "scikit-learn": len(pickle.dumps(theirs)) / weight_bytes(theirs),
+    }
+    if hasattr(ours, "drop_training_state"):
+        result["ours (after drop_training_state())"] = len(pickle.dumps(ours.drop_training_state())) / weight_bytes(ours)
+    return result
+
+
+# --------------------------------------------------------------------- main
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
+    parser.add_argument("--threads", default="1,2", help="BLAS thread counts, e.g. 1,2")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--only", default=None, help="comma-separated case keys: adam,lbfgs,predict,memory,perceptron,pickle")
+    args = parser.parse_args()
+    args.repeats = args.repeats or (3 if args.quick else 5)
+    only = set(args.only.split(",")) if args.only else None
+    wanted = lambda key: only is None or key in only
+
+    blas = [f"{i['internal_api']} {i['version']} ({i.get('threading_layer', '')})" for i in threadpool_info() if i["user_api"] == "blas"]
+    print(f"# skperceptron {skperceptron.__version__} vs scikit-learn {sklearn.__version__}"
+          + (f" vs PyTorch {torch.__version__}" if torch else ""))
+    print()
+    print(f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+          f"numpy {np.__version__}, BLAS {', '.join(blas)}; repeats {args.repeats}"
+          f"{', quick sizes' if args.quick else ''}.")
+    print()
+
+    for threads in [int(t) for t in args.threads.split(",")]:
+        with threadpool_limits(limits=threads, user_api="blas"):
+            kind = "process CPU time" if threads == 1 else "wall time"
+            print(f"## {threads} BLAS thread{'s' if threads > 1 else ''} ({kind}); medians (min–max)")
+            print()
+            print("| case | skperceptron | scikit-learn | ratio | GEMM floor | ours / floor | sklearn / floor | PyTorch | PyTorch / floor |")
+            print("|---|---|---|---|---|---|---|---|---|")
+            notes = []
+
+            def row(name, t, note=None):
+                print(f"| {name} | {fmt(t['ours'])} | {fmt(t['sklearn'])} | {ratio(t['ours'], t['sklearn'])} | "
+                      f"{fmt(t.get('floor'))} | {ratio(t['ours'], t.get('floor'))} | {ratio(t['sklearn'], t.get('floor'))} | "
+                      f"{fmt(t.get('torch'))} | {ratio(t.get('torch'), t.get('floor'))} |", flush=True)
+                if note:
+                    notes.append(f"{name}: {note}")
+
+            if wanted("adam"):
+                for dtype in (np.float32, np.float64):
+                    row(*adam_epoch_case(threads, args, True, dtype))
+                row(*adam_epoch_case(threads, args, False, np.float64))
+            if wanted("lbfgs"):
+                row(*lbfgs_case(threads, args))
+            if wanted("predict"):
+                n, rows = predict_case(threads, args)
+                for method, t in rows.items():
+                    rates = {k: [n / s for s in v] for k, v in t.items()}
+                    print(f"| {method} {n}×784 float32: rows/s | {fmt(rates['ours'])} | {fmt(rates['sklearn'])} | "
+                          f"{ratio(rates['ours'], rates['sklearn'])} (higher is better) | — | — | — | — | — |", flush=True)
+            if wanted("perceptron"):
+                for n_classes in (2, 10):
+                    row(*perceptron_case(threads, args, n_classes))
+            print()
+            for note in notes:
+                print(f"- {note}")
+            print()
+
+    if wanted("memory"):
+        n, peaks, seconds = predict_memory_case(args)
+        print(f"## Peak extra memory of predict on {n:,}×784 float32 (tracemalloc, default settings)")
+        print()
+        print("| library | peak MiB | seconds (wall) | rows/s |")
+        print("|---|---|---|---|")
+        for name in peaks:
+            print(f"| {name} | {peaks[name]:.1f} | {seconds[name]:.2f} | {n / seconds[name]:,.0f} |")
+        print()
+    if wanted("pickle"):
+        print("## Pickle size of a fitted (256, 256) Adam model / bytes of its weights")
+        print()
+        for name, value in pickle_case().items():
+            print(f"- {name}: {value:.2f}×")
+        print()
+
+
+if __name__ == "__main__":
+    main()
