@@ -533,9 +533,17 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         dtype = coef.dtype
         n_columns, n_features = coef.shape
         binary = n_columns == 1
+        penalty = PENALTIES[self.penalty]
         # Averages are tracked when asked for, and always in multiclass, where the
-        # averaged scores feed predict_proba (see Notes in the class docstring).
-        average_start = float(self.average) if self.average else (0.0 if binary else 1.0)
+        # averaged scores feed predict_proba (see Notes in the class docstring). Asked-for
+        # averages follow scikit-learn's ASGD recurrence (O(n_features) per row, exact);
+        # the proba-only average without a penalty is summed lazily instead: the kernel
+        # records t * step per updated row (O(1)), and _lazy_average forms the mean
+        # with one matrix product after the epochs.
+        lazy = not self.average and not binary and penalty == 0
+        average_start = (
+            float(self.average) if self.average else (0.0 if binary or lazy else 1.0)
+        )
         averaging = average_start > 0
 
         W = np.ascontiguousarray(coef.T, dtype=dtype)  # (n_features, n_columns): see pyx
@@ -546,7 +554,13 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         else:
             AW = np.zeros_like(W) if averaging else np.zeros((0, n_columns), dtype)
             ab = np.zeros(n_columns)
-        penalty = PENALTIES[self.penalty]
+        if lazy:
+            W_start, b_start = W.copy(), b.copy()
+            G = np.zeros((X.shape[0], n_columns))
+            Gb = np.zeros(n_columns)
+            t_stop = np.zeros(n_columns)
+        else:
+            G, Gb = np.zeros((0, n_columns)), np.zeros(n_columns)
         Q = np.zeros_like(W) if penalty in (1, 3) else np.zeros((0, n_columns), dtype)
         state = np.zeros((_perceptron_fast.N_STATE, n_columns))
         state[0] = 1.0  # wscale
@@ -590,19 +604,29 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             sub = [np.ascontiguousarray(a[:, cols]) if a.shape[0] else a[:, cols]
                    for a in arrays]
             vecs = [b[cols], ab[cols], state[:, cols].copy()]
-            group_iter, t_end = self._epochs(
+            lazy_sums = [np.ascontiguousarray(G[:, cols]), Gb[cols]]
+            group_iter, group_stop = self._epochs(
                 X, dense, data, indices, indptr, group_codes, group_binary,
                 sample_weight, validation, pos_weight[cols], neg_weight[cols],
                 *sub, *vecs, t, max_iter, penalty, intercept_decay, average_start,
-                seed,
+                seed, *lazy_sums,
             )
             _perceptron_fast.finish(sub[0], sub[1], vecs[2], averaging)
             for full, part in zip(arrays, sub):
                 if full.shape[0]:
                     full[:, cols] = part
             b[cols], ab[cols] = vecs[0], vecs[1]
+            if lazy:
+                G[:, cols], Gb[cols], t_stop[cols] = lazy_sums[0], lazy_sums[1], group_stop
             n_iter = max(n_iter, group_iter)
         t_start = t
+        if lazy:
+            AW, ab = _lazy_average(
+                X, G, Gb, W_start, b_start, W, b, t_start, t_stop, average_coef,
+                average_intercept,
+            )
+            AW = AW.astype(dtype, copy=False)
+            averaging = True
 
         t_final = t_start + n_iter * X.shape[0]
         standard_coef = np.ascontiguousarray(W.T)
@@ -627,9 +651,13 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
     def _epochs(
         self, X, dense, data, indices, indptr, y_code, binary, sample_weight,
         validation, pos_weight, neg_weight, W, AW, Q, b, ab, state, t, max_iter,
-        penalty, intercept_decay, average_start, seed,
+        penalty, intercept_decay, average_start, seed, G, Gb,
     ):
-        """Epochs of one group of columns with the stopping rules; returns (n_iter, t)."""
+        """Epochs of one group of columns with the stopping rules.
+
+        Returns the number of epochs and, per column, the update counter at which it
+        stopped (the end of its last epoch).
+        """
         n_columns = W.shape[1]
         everything = np.arange(X.shape[0], dtype=np.intp)
         order = everything[~validation]
@@ -642,6 +670,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         need_objective = bool(self.verbose) or (
             self.tol is not None and not self.early_stopping
         )
+        t_stop = np.full(n_columns, t)
         n_iter = 0
         for epoch in range(max_iter):
             if seed is not None:
@@ -655,6 +684,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
                 pos_weight, neg_weight, W, b, AW, ab, Q, state, active, objective,
                 t, binary, penalty, self.alpha, self.l1_ratio, self.eta0,
                 self.fit_intercept, intercept_decay, average_start, need_objective,
+                G, Gb,
             )
             n_iter = epoch + 1
             if not (np.isfinite(b).all() and np.isfinite(W).all()):
@@ -677,11 +707,13 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             best = np.minimum(best, current)
             stop = active.astype(bool) & (no_improvement >= self.n_iter_no_change)
             active[stop] = 0
+            t_stop[stop] = t
             if self.verbose and stop.any():
                 print(f"Convergence after {n_iter} epochs.")
             if not active.any():
                 break
-        return n_iter, t
+        t_stop[active.astype(bool)] = t
+        return n_iter, t_stop
 
     @staticmethod
     def _validation_accuracy(X, y_code, binary, sample_weight, validation, W, b):
@@ -747,6 +779,28 @@ def _sklearn_shuffle_seeds(random_state, n_columns):
         class_rng.randint(1, max_int)  # drawn for the dataset object, unused for order
         seeds.append(int(class_rng.randint(max_int)))
     return seeds
+
+
+def _lazy_average(X, G, Gb, W_start, b_start, W_end, b_end, t_start, t_stop,
+                  previous_coef, previous_intercept):
+    """Mean of the weights over all steps, from the kernel's lazy sums.
+
+    The weights after step ``s`` are ``w_start`` plus the updates ``u_r = c_r x_r`` of
+    steps ``r <= s``. Over the steps ``t_start .. t_stop - 1`` of this call, an update at
+    step ``r`` is present ``t_stop - r`` times, so the sum of the weights is
+    ``N w_start + t_stop (w_end - w_start) - sum_r r u_r`` with ``N = t_stop - t_start``,
+    and ``sum_r r u_r = X.T @ G`` (``G[i, k]`` = sum of ``r c_r`` over row i's updates).
+    The previous calls' mean (over ``t_start - 1`` steps) is folded in by its count.
+    Returns ``(average_W, average_b)`` in the kernel's ``(n_features, n_columns)`` layout.
+    """
+    n_steps = t_stop - t_start
+    total_w = n_steps * W_start + t_stop * (W_end - W_start) - np.asarray(X.T @ G)
+    total_b = n_steps * b_start + t_stop * (b_end - b_start) - Gb
+    if previous_coef is not None and t_start > 1:
+        total_w += (t_start - 1) * previous_coef.T
+        total_b += (t_start - 1) * previous_intercept
+    count = np.maximum(t_stop - 1, 1.0)
+    return total_w / count, total_b / count
 
 
 def _initial_weights(coef_init, intercept_init, n_columns, n_features, dtype):

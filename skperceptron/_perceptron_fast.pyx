@@ -23,6 +23,24 @@ from cython cimport floating
 
 import numpy as np
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SKP_PREFETCH(p) __builtin_prefetch((const void *)(p), 0, 3)
+    #else
+    #define SKP_PREFETCH(p) ((void)(p))
+    #endif
+    """
+    void SKP_PREFETCH(const void *p) noexcept nogil
+
+# Rows ahead whose cache lines are requested before they are visited. With shuffled
+# rows the hardware prefetcher cannot guess the next row, and a row of 100 doubles is
+# 13 cache lines fetched one miss after another; asking for them a few rows early
+# overlaps those misses with the (latency-bound, sequential) dot products in between.
+# Prefetching reads nothing into the arithmetic, so results are unchanged.
+cdef enum:
+    PREFETCH_ROWS = 4
+
 # Column-state rows of the ``state`` array (shape (N_STATE, n_columns), float64).
 cdef enum:
     S_WSCALE = 0
@@ -91,8 +109,17 @@ def epoch(
     double intercept_decay,
     double average,                    # 0: off, else averaging starts when t >= average
     bint compute_objective,
+    double[:, ::1] G,                  # (n_rows, n_columns) sum of t * step per row, or (0, k)
+    double[::1] Gb,                    # per-column sum of t * intercept step
 ):
-    """Run one pass over ``order``, updating every active column; return the new ``t``."""
+    """Run one pass over ``order``, updating every active column; return the new ``t``.
+
+    ``G``/``Gb`` (when ``G`` has rows) record each update as ``t * step`` on its row, so
+    that the mean of the weights over all steps can be formed after the call with one
+    matrix product (see ``_perceptron._lazy_average``): O(1) per update instead of the
+    O(n_features) of the ASGD recurrence. Only valid without a penalty (the weights then
+    change only at updates).
+    """
     cdef bint sparse = X.shape[0] == 0 and indptr.shape[0] > 0
     cdef Py_ssize_t n_features = W.shape[0]
     cdef Py_ssize_t n_cols = W.shape[1]
@@ -115,6 +142,10 @@ def epoch(
     cdef const floating *wrow
     cdef floating *wrow_w
     cdef floating xf
+    cdef bint lazy_sum = G.shape[0] > 0
+    cdef Py_ssize_t n_order = order.shape[0], ahead, off, row_bytes
+    cdef const char *pf
+    row_bytes = n_features * sizeof(floating)
 
     if penalty == 2:
         l1_ratio = 0.0
@@ -137,8 +168,18 @@ def epoch(
     cdef double[::1] avg_a_old = np.zeros(n_cols, dtype=np.float64)
 
     with nogil:
-        for ii in range(order.shape[0]):
+        for ii in range(n_order):
             i = order[ii]
+            if ii + PREFETCH_ROWS < n_order:
+                ahead = order[ii + PREFETCH_ROWS]
+                if sparse:
+                    SKP_PREFETCH(&data[indptr[ahead]])
+                    SKP_PREFETCH(&indices[indptr[ahead]])
+                else:
+                    pf = <const char *>&X[ahead, 0]
+                    for off in range(0, row_bytes, 64):
+                        SKP_PREFETCH(pf + off)
+                    SKP_PREFETCH(pf + row_bytes - 1)
             if sparse:
                 start = indptr[i]
                 nnz = indptr[i + 1] - start
@@ -219,6 +260,10 @@ def epoch(
                     any_update = True
                     if fit_intercept:
                         b[k] += update * intercept_decay
+                    if lazy_sum:
+                        G[i, k] += t * <double>c
+                        if fit_intercept:
+                            Gb[k] += t * (update * intercept_decay)
                 if averaging and average <= t:
                     any_avg = True
 

@@ -197,6 +197,24 @@ def test_proba_never_contradicts_predict(split, params):
         np.testing.assert_allclose(clf.predict_log_proba(X_all), np.log(proba))
 
 
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+@pytest.mark.parametrize("params", [{}, dict(shuffle=False, tol=None, max_iter=7),
+                                    dict(early_stopping=True)])
+def test_lazy_proba_average_equals_asgd_recurrence(container, params):
+    # Without a penalty the proba-only average is summed lazily (O(1) per update); with
+    # penalty="l2", alpha=0 the weights are the same but the average follows the ASGD
+    # recurrence update by update. Same averages, hence the same probabilities.
+    X = container(X_MC)
+    lazy = PerceptronClassifier(**params).fit(X, Y_MC)
+    asgd = PerceptronClassifier(penalty="l2", alpha=0.0, **params).fit(X, Y_MC)
+    np.testing.assert_array_equal(lazy.coef_, asgd.coef_)
+    np.testing.assert_allclose(lazy.predict_proba(X), asgd.predict_proba(X), rtol=1e-9)
+    for batch in np.array_split(np.arange(X_MC.shape[0]), 3):
+        lazy.partial_fit(X[batch], Y_MC[batch])
+        asgd.partial_fit(X[batch], Y_MC[batch])
+    np.testing.assert_allclose(lazy.predict_proba(X), asgd.predict_proba(X), rtol=1e-9)
+
+
 def _log_loss_ratio(split):
     X_train, X_test, y_train, y_test = split
     ours = PerceptronClassifier(random_state=0).fit(X_train, y_train)
