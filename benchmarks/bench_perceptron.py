@@ -9,6 +9,13 @@ classes in one pass over each row).
 
     python benchmarks/bench_perceptron.py            # 5 repeats
     python benchmarks/bench_perceptron.py --quick    # 2 repeats, 30,000 rows
+    python benchmarks/bench_perceptron.py --binary-proba
+
+``--binary-proba`` instead measures binary ``predict_proba`` on 14 (dataset, seed) cases:
+held-out log loss divided by that of ``CalibratedClassifierCV(Perceptron(), "sigmoid")``
+for the estimator and for other monotone maps of the same decision score, each fitted on
+the estimator's cross-fitted scores, and for oracles fitted on the test set itself
+(lower bounds for any map of that score). See notes/perceptron.md.
 """
 
 import argparse
@@ -16,11 +23,20 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.datasets import make_classification
+from scipy.optimize import minimize, minimize_scalar
+from scipy.special import expit
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import Perceptron
+from sklearn.metrics import log_loss
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import compute_class_weight
 from threadpoolctl import threadpool_limits
 
 from skperceptron import PerceptronClassifier
+from skperceptron._perceptron import _score_norm
 
 
 def timed_fit(estimator, X, y):
@@ -29,10 +45,118 @@ def timed_fit(estimator, X, y):
     return time.perf_counter() - start
 
 
+def binary_cases():
+    """14 (name, X, y, seed) binary problems: synthetic, imbalanced, real."""
+    for seed in range(4):
+        X, y = make_classification(3000, 20, n_informative=8, random_state=seed)
+        yield f"mc 20/8 s{seed}", X, y, seed
+    for seed in range(2):
+        X, y = make_classification(2000, 50, n_informative=10, flip_y=0.05,
+                                   class_sep=0.8, random_state=seed)
+        yield f"mc 50/10 flip s{seed}", X, y, seed
+    for seed in range(2):
+        X, y = make_classification(3000, 20, n_informative=5, weights=[0.8, 0.2],
+                                   random_state=seed)
+        yield f"mc 80/20 s{seed}", X, y, seed
+    cancer = load_breast_cancer()
+    X = StandardScaler().fit_transform(cancer.data)
+    for seed in range(3):
+        yield f"breast_cancer s{seed}", X, cancer.target, seed
+    digits = load_digits()
+    pair = np.isin(digits.target, [3, 8])
+    for seed in range(2):
+        yield (f"digits 3v8 s{seed}", digits.data[pair] / 16,
+               (digits.target[pair] == 8).astype(int), seed)
+    yield "digits even/odd s0", digits.data / 16, digits.target % 2, 0
+
+
+def _slope(scores, code):
+    """Slope a minimising the log loss of sigmoid(a * score) (1 if no rows)."""
+    signed = np.where(code == 1, 1.0, -1.0) * scores
+    if signed.size == 0:
+        return 1.0
+
+    def loss(log_a):
+        return np.mean(np.logaddexp(0.0, -signed * np.exp(log_a)))
+
+    return float(np.exp(minimize_scalar(loss, bounds=(-12, 12), method="bounded").x))
+
+
+def _loss(y, p1):
+    p1 = np.clip(p1, 1e-15, 1 - 1e-15)
+    return log_loss(y, np.c_[1 - p1, p1], labels=[0, 1])
+
+
+def _isotonic_through_half(s_fit, y_fit, s_eval):
+    # Monotone, 1/2 at the boundary: each side of 0 fitted separately, clipped at 1/2.
+    p = np.empty_like(s_eval)
+    for side_fit, side_eval, lo, hi in [(s_fit > 0, s_eval > 0, 0.5, 1.0),
+                                        (s_fit <= 0, s_eval <= 0, 0.0, 0.5)]:
+        if side_eval.any():
+            iso = IsotonicRegression(y_min=lo, y_max=hi, out_of_bounds="clip")
+            p[side_eval] = iso.fit(s_fit[side_fit], y_fit[side_fit]).predict(s_eval[side_eval])
+    return p
+
+
+def binary_proba():
+    columns = ["ours", "2-slope", "Platt+b*", "isoCV", "cubic", "oracleT", "oracleIso",
+               "oracleIso*"]
+    print(f"{'case':<20}" + "".join(f"{c:>11}" for c in columns) + f"{'ref loss':>10}")
+    ratios = []
+    for name, X, y, seed in binary_cases():
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, random_state=seed, stratify=y, test_size=0.25)
+        ref = CalibratedClassifierCV(Perceptron(random_state=0), method="sigmoid")
+        ref_loss = log_loss(y_te, ref.fit(X_tr, y_tr).predict_proba(X_te))
+        ours = PerceptronClassifier(random_state=0).fit(X_tr, y_tr)
+        # The estimator's own cross-fitted scores (private: the same 5 fits it calibrates on).
+        code = np.searchsorted(ours.classes_, y_tr)
+        weights = compute_class_weight(None, classes=ours.classes_, y=y_tr)
+        cs = ours._held_out_by_cross_fitting(X_tr, code, np.ones(len(y_tr)), weights, 1)[0]
+        cs = cs[:, 0]
+        s = ours.decision_function(X_te) / _score_norm(ours.coef_, ours.intercept_)
+        signed = np.where(code == 1, 1.0, -1.0)
+        T = _slope(cs, code)
+        two = np.where(s > 0, _slope(cs[cs > 0], code[cs > 0]),
+                       _slope(cs[cs <= 0], code[cs <= 0]))
+        ab = minimize(lambda v: np.mean(np.logaddexp(0, -signed * (v[0] * cs + v[1]))),
+                      [1.0, 0.0]).x
+        cub = np.exp(minimize(lambda v: np.mean(np.logaddexp(
+            0, -signed * (np.exp(v[0]) * cs + np.exp(v[1]) * cs**3))), [0.0, -3.0]).x)
+        probas = [
+            ours.predict_proba(X_te)[:, 1],
+            expit(two * s),                                   # sigmoid, slope per side
+            expit(ab[0] * s + ab[1]),                         # * not argmax-consistent
+            0.8 * _isotonic_through_half(cs, code, s) + 0.2 * expit(T * s),
+            expit(cub[0] * s + cub[1] * s**3),                # sigmoid(a s + c s^3)
+            expit(_slope(s, y_te) * s),                       # oracle: test-set slope
+            _isotonic_through_half(s, y_te, s),               # oracle: best monotone map
+            IsotonicRegression(out_of_bounds="clip").fit(s, y_te).predict(s),  # * no 1/2
+        ]
+        row = [_loss(y_te, p) / ref_loss for p in probas]
+        ratios.append(row)
+        print(f"{name:<20}" + "".join(f"{r:11.3f}" for r in row) + f"{ref_loss:10.4f}",
+              flush=True)
+    ratios = np.array(ratios)
+    for label, values in [("median", np.median(ratios, 0)), ("max", ratios.max(0)),
+                          ("n <= 1.05", (ratios <= 1.05).sum(0))]:
+        print(f"{label:<20}" + "".join(f"{v:11.3f}" if label != "n <= 1.05" else
+                                       f"{int(v):>11d}" for v in values))
+    print("* not argmax-consistent (shown for reference). Oracles are fitted on the "
+          "test set: lower bounds for any monotone map of the decision score.")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller, fewer repeats")
+    parser.add_argument("--binary-proba", action="store_true",
+                        help="binary predict_proba log-loss ratios instead of timings")
     args = parser.parse_args()
+    if args.binary_proba:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            binary_proba()
+        return
     n_samples, repeats = (30_000, 2) if args.quick else (100_000, 5)
     n_test = 20_000
     print(f"{'classes':>7} {'shuffle':>7} {'threads':>7} {'ours s':>8} {'sklearn s':>9} "

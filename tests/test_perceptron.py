@@ -233,9 +233,27 @@ def test_multiclass_log_loss_within_5_percent_of_calibrated_cv(split):
 def test_binary_log_loss_against_calibrated_cv():
     # Binary probabilities must be a monotone function of the decision score (sklearn's
     # check_decision_proba_consistency), so they can only be as good as the last
-    # iterate's ranking; CalibratedClassifierCV averages five models. Measured ratios
-    # range 0.91-1.55 (notes/perceptron.md); this bounds the gap rather than hiding it.
-    assert _log_loss_ratio(next(_datasets())) <= 1.25
+    # iterate's ranking; CalibratedClassifierCV averages five models. The 5% target is
+    # not met in general: over 14 (dataset, seed) cases the ratio is 0.50-1.63, median
+    # 1.03, and even the best monotone map fitted on the test set itself exceeds 1.05 on
+    # 3 of them (notes/perceptron.md, benchmarks/bench_perceptron.py --binary-proba).
+    # This split measures 1.134 (best monotone map on its test set: 1.022); the bound
+    # pins it so a regression shows.
+    assert _log_loss_ratio(next(_datasets())) <= 1.15
+
+
+def test_binary_proba_is_increasing_in_decision_score():
+    # Same ranking as decision_function (strictly, where scores differ) and the
+    # boundary at 1/2: the constraints any binary calibration here has to keep.
+    X_train, X_test, y_train, _ = next(_datasets())
+    clf = PerceptronClassifier().fit(X_train, y_train)
+    score = clf.decision_function(X_test)
+    p = clf.predict_proba(X_test)[:, 1]
+    order = np.argsort(score, kind="stable")
+    steps = np.diff(p[order])
+    assert (steps >= 0).all()
+    assert (steps[np.diff(score[order]) > 0] > 0).all()
+    np.testing.assert_array_equal(p > 0.5, score > 0)
 
 
 # -- input validation and failure safety --------------------------------------------
