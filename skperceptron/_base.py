@@ -14,6 +14,7 @@ copy of the weights and of the optimizer state).
 import functools
 import warnings
 from abc import ABCMeta, abstractmethod
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,6 +22,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
+from threadpoolctl import ThreadpoolController
 
 from . import _solvers
 from ._activations import ACTIVATIONS
@@ -51,6 +53,27 @@ STOCHASTIC_SOLVERS = ("sgd", "adam")
 # (a few MiB stay cache-friendly and bound memory), and never more than scikit-learn's
 # ``working_memory`` setting.
 PREDICT_CHUNK_BYTES = 4 * 2**20
+
+# Thread policy. On few cores, OpenBLAS's threads on small products cost more in
+# synchronisation than they gain, and collapse when the cores are shared (measured on
+# a 2-core machine under load: a 256-row minibatch epoch 10x slower with 2 threads
+# than with 1). Training therefore runs with 1 BLAS thread whenever the largest
+# product of one step has fewer multiply-adds than this; larger products (full-batch
+# L-BFGS on big data) keep the caller's setting. See benchmarks/RESULTS.md.
+SMALL_GEMM_MULTIPLY_ADDS = 10**8
+_threadpool_controller = None
+
+
+def blas_thread_limit(rows, layer_units):
+    """A context that limits BLAS to one thread when one step's products are small."""
+    global _threadpool_controller
+    largest = rows * max(i * o for i, o in zip(layer_units[:-1], layer_units[1:]))
+    if largest >= SMALL_GEMM_MULTIPLY_ADDS:
+        return nullcontext()
+    if _threadpool_controller is None:  # inspecting the loaded libraries costs ~ms
+        _threadpool_controller = ThreadpoolController()
+    return _threadpool_controller.limit(limits=1, user_api="blas")
+
 
 _NON_FINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may contain large "
@@ -185,13 +208,17 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
             self._check_architecture(layer_units)
         theta = pack(self.coefs_, self.intercepts_, X.dtype)
 
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(theta, X, Y, sample_weight, layer_units, activations)
-        else:
-            self._fit_stochastic(
-                theta, X, Y, sample_weight, layer_units, activations, random_state,
-                incremental, validation_set,
-            )
+        step_rows = X.shape[0]
+        if self.solver != "lbfgs":
+            step_rows = min(step_rows, 200 if self.batch_size == "auto" else self.batch_size)
+        with blas_thread_limit(step_rows, layer_units):
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(theta, X, Y, sample_weight, layer_units, activations)
+            else:
+                self._fit_stochastic(
+                    theta, X, Y, sample_weight, layer_units, activations, random_state,
+                    incremental, validation_set,
+                )
 
         if not np.isfinite(theta).all():
             raise ValueError(_NON_FINITE_MESSAGE)
