@@ -62,11 +62,14 @@ default_role = "obj"
 
 # --------------------------------------------------------------------- API reference
 autosummary_generate = True
-# Only the methods skperceptron defines are documented here: the docstrings inherited
-# from scikit-learn's mixins (score, get_params, set_*_request, ...) cross-reference
-# labels of scikit-learn's own documentation, which change between its releases. The API
-# page links to them instead.
-autodoc_default_options = {"members": True}
+# Only the methods skperceptron defines (in the estimator class or in its own base class)
+# are documented here: the docstrings inherited from scikit-learn's classes (score,
+# get_params, get_metadata_routing, ...) cross-reference labels of scikit-learn's own
+# documentation, which change between its releases. The API page links to them instead.
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": "BaseEstimator,ClassifierMixin,RegressorMixin,_MetadataRequester",
+}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False  # the class template lists the methods itself
 numpydoc_class_members_toctree = False
