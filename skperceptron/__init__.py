@@ -2,7 +2,13 @@
 
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import PerceptronClassifier
+from ._persistence import InconsistentVersionWarning
+from ._version import __version__
 
-__version__ = "0.1.0"
-
-__all__ = ["MLPClassifier", "MLPRegressor", "PerceptronClassifier", "__version__"]
+__all__ = [
+    "InconsistentVersionWarning",
+    "MLPClassifier",
+    "MLPRegressor",
+    "PerceptronClassifier",
+    "__version__",
+]

@@ -37,6 +37,7 @@ from ._network import (
     unpack,
 )
 from ._optimizers import SCHEDULES, SGD, Adam
+from ._persistence import VersionedStateMixin
 from ._validation import (
     Interval,
     Options,
@@ -101,7 +102,7 @@ def transactional(method):
     return wrapper
 
 
-class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
+class BaseMultilayerPerceptron(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
     """Shared implementation of the MLP estimators; not for direct use."""
 
     _parameter_constraints: dict = {
@@ -424,6 +425,15 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
             layer_units, activations, X.dtype, batch_size, dropout=dropout, rng=rng
         )
         n_batches = -(-X.shape[0] // batch_size)
+        check_rows = slice(0, batch_size)
+        check_weights = None if sample_weight is None else sample_weight[check_rows]
+
+        def is_finite(t):
+            # Finite weights can still overflow the activations: run one minibatch.
+            with np.errstate(all="ignore"):
+                value = objective.value(t, X[check_rows], Y[check_rows], check_weights)
+            return bool(np.isfinite(value) and np.isfinite(t).all())
+
         optimizer = self._make_optimizer(
             theta, incremental, n_batches=n_batches, n_coef=sum(c.size for c in self.coefs_)
         )
@@ -454,6 +464,7 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
             validation_score=validation_score,
             validation_loss=validation_loss,
             max_grad_norm=self.max_grad_norm,
+            is_finite=is_finite,
             incremental=incremental,
             verbose=bool(self.verbose),
         )
@@ -588,6 +599,25 @@ class BaseMultilayerPerceptron(BaseEstimator, metaclass=ABCMeta):
             schedule=schedule,
             **schedule_and_decay,
         )
+
+    def drop_training_state(self):
+        """Drop what only continued training needs, for a compact deployment file.
+
+        Removes the optimizer's state (Adam's two moment vectors, SGD's velocity) and
+        the dropout generator's state, leaving the weights and the fitted attributes.
+        Predictions are unchanged; a later ``partial_fit`` or warm-started ``fit``
+        still works and starts the optimizer afresh (so it is no longer the exact
+        continuation it would have been).
+
+        Returns
+        -------
+        self : object
+            The estimator, for chaining (``joblib.dump(est.drop_training_state(), f)``).
+        """
+        check_is_fitted(self)
+        self._optimizer_state = None
+        self._dropout_rng_state = None
+        return self
 
     @property
     def _optimizer(self):

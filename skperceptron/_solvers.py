@@ -75,6 +75,15 @@ def lbfgs(fun, theta, X, Y, sample_weight, *, max_iter, max_fun, tol, verbose=Fa
             % (result.nit, result.status, message),
             ConvergenceWarning,
         )
+    if not np.isfinite(result.x).all() or not np.isfinite(result.fun):
+        # Never hand back non-finite weights: keep the best finite point evaluated.
+        warnings.warn(
+            "lbfgs reached non-finite weights or loss; keeping the best finite point "
+            "it evaluated. Scale the data or increase alpha.",
+            ConvergenceWarning,
+        )
+        theta[:] = best["x"]
+        return int(min(result.nit, max_iter)), float(best["value"])
     theta[:] = result.x
     return int(min(result.nit, max_iter)), float(result.fun)
 
@@ -127,6 +136,7 @@ def stochastic(
     validation_score=None,
     validation_loss=None,
     max_grad_norm=None,
+    is_finite=None,
     incremental=False,
     verbose=False,
 ):
@@ -142,6 +152,10 @@ def stochastic(
     (a callable of theta) is recorded each epoch in ``progress.validation_loss_curve``.
     ``max_grad_norm`` rescales each minibatch gradient to at most that global norm.
 
+    ``is_finite(theta)`` checks the weights at the end of each epoch (the estimator
+    passes a forward pass on one minibatch: finite weights can still overflow the
+    activations); by default, that theta is finite.
+
     Returns
     -------
     n_iter : int
@@ -150,6 +164,8 @@ def stochastic(
         Epochs of this call that ended with a finite loss and weights. When the loss
         diverges, training stops and theta is reset to the last finite state.
     """
+    if is_finite is None:
+        is_finite = lambda t: bool(np.isfinite(t).all())  # noqa: E731
     n_samples = X.shape[0]
     early_stopping = validation_score is not None
     best_theta = theta.copy() if early_stopping else None
@@ -213,7 +229,7 @@ def stochastic(
                     progress.no_improvement_count = 0
                 progress.best_loss = min(progress.best_loss, loss)
 
-            if not (np.isfinite(loss) and np.isfinite(theta).all()):
+            if not (np.isfinite(loss) and is_finite(theta)):
                 theta[:] = last_finite
                 warnings.warn(
                     "Training diverged at epoch %d: the loss is not finite. Training "
