@@ -1,0 +1,129 @@
+"""Property-based fuzzing of fit / predict / partial_fit for every estimator.
+
+Whatever shapes, dtypes, values (extremes included), label sets and hyperparameters
+Hypothesis draws: only ValueError/TypeError with a message may be raised, predictions
+from finite input are finite, and predict_proba rows sum to 1.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
+
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,  # reproducible in CI
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# Finite values from tiny to large, with exact zeros and ties; NaN/inf are drawn
+# separately, where they must be refused.
+VALUES = st.one_of(
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False, width=32),
+    st.sampled_from([0.0, 1e-30, -1e-30, 1.0, -1.0, 1e6, -1e6]),
+)
+
+
+@st.composite
+def datasets(draw, classification):
+    n = draw(st.integers(1, 25))
+    d = draw(st.integers(1, 4))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    X = draw(hnp.arrays(dtype, (n, d), elements=VALUES))
+    if draw(st.booleans()) and draw(st.integers(0, 9)) == 0:
+        X[draw(st.integers(0, n - 1)), draw(st.integers(0, d - 1))] = draw(
+            st.sampled_from([np.nan, np.inf, -np.inf])
+        )
+    if classification:
+        labels = draw(st.sampled_from([[0, 1], [-1, 1], ["a", "b", "c"], [3, 7, 9, 11], [True, False]]))
+        y = np.asarray(draw(st.lists(st.sampled_from(labels), min_size=n, max_size=n)))
+    else:
+        y = draw(hnp.arrays(np.float64, (n,), elements=st.floats(-1e3, 1e3)))
+    sample_weight = None
+    if draw(st.booleans()):
+        sample_weight = draw(hnp.arrays(np.float64, (n,), elements=st.floats(0, 10)))
+    return X, y, sample_weight
+
+
+def mlp_params(draw):
+    return dict(
+        hidden_layer_sizes=draw(st.sampled_from([(), (1,), (3,), (4, 2)])),
+        activation=draw(st.sampled_from(["relu", "tanh", "logistic", "identity", "gelu"])),
+        solver=draw(st.sampled_from(["lbfgs", "sgd", "adam"])),
+        alpha=draw(st.sampled_from([0.0, 1e-4, 10.0])),
+        learning_rate_init=draw(st.sampled_from([1e-4, 1e-2, 1.0])),
+        batch_size=draw(st.sampled_from(["auto", 1, 7])),
+        max_iter=draw(st.integers(1, 4)),
+        early_stopping=draw(st.booleans()),
+        random_state=0,
+    )
+
+
+def _check_contract(make, X, y, sample_weight, classification):
+    est = make()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X, y, sample_weight=sample_weight)
+    except (ValueError, TypeError) as error:
+        assert str(error), "an error must say what is wrong"
+        return
+    if not np.isfinite(X).all():
+        pytest.fail("non-finite X was accepted")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        prediction = est.predict(X)
+    assert len(prediction) == len(X)
+    if classification:
+        assert set(np.unique(prediction)) <= set(est.classes_)
+        proba = est.predict_proba(X)
+        assert np.isfinite(proba).all()
+        np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    else:
+        assert np.isfinite(prediction).all()
+    if hasattr(est, "partial_fit"):
+        extra = {"classes": est.classes_} if classification else {}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est.set_params(early_stopping=False).partial_fit(X, y, **extra)
+        except (ValueError, TypeError) as error:
+            assert str(error)
+        else:
+            assert np.isfinite(est.predict_proba(X) if classification else est.predict(X)).all()
+
+
+@FUZZ
+@given(data=datasets(classification=True), params=st.builds(dict), draw=st.data())
+def test_fuzz_mlp_classifier(data, params, draw):
+    p = mlp_params(draw.draw)
+    _check_contract(lambda: MLPClassifier(**p), *data, classification=True)
+
+
+@FUZZ
+@given(data=datasets(classification=False), draw=st.data())
+def test_fuzz_mlp_regressor(data, draw):
+    p = mlp_params(draw.draw)
+    p["loss"] = draw.draw(st.sampled_from(["squared_error", "huber", "absolute_error", "poisson"]))
+    _check_contract(lambda: MLPRegressor(**p), *data, classification=False)
+
+
+@FUZZ
+@given(data=datasets(classification=True), draw=st.data())
+def test_fuzz_perceptron(data, draw):
+    p = dict(
+        penalty=draw.draw(st.sampled_from([None, "l2", "l1", "elasticnet"])),
+        alpha=draw.draw(st.sampled_from([1e-4, 1.0])),
+        eta0=draw.draw(st.sampled_from([1e-3, 1.0, 1e3])),
+        average=draw.draw(st.sampled_from([False, True, 3])),
+        max_iter=draw.draw(st.integers(1, 5)),
+        early_stopping=draw.draw(st.booleans()),
+        random_state=0,
+    )
+    _check_contract(lambda: PerceptronClassifier(**p), *data, classification=True)
