@@ -98,6 +98,10 @@ def initial_theta(layer_units, activations, random_state, dtype, scheme="glorot_
 
 
 # ------------------------------------------------------------------- forward
+# Budget of one block's activation buffers in the objective (see Objective.block_rows).
+BLOCK_BYTES = 2 * 2**20
+
+
 def _dot_into(A, W, out):
     """``out[...] = A @ W`` without a temporary when ``A`` is dense."""
     if sp.issparse(A):
@@ -135,6 +139,9 @@ class Objective:
         Source of the dropout masks.
     loss_params : dict, default=None
         The loss's own hyperparameters.
+    block_rows : int, default=None
+        Rows per block when a call has more rows than that; by default as many as fit
+        ``BLOCK_BYTES`` of activations (at least 256).
     """
 
     def __init__(
@@ -149,6 +156,7 @@ class Objective:
         dropout=None,
         rng=None,
         loss_params=None,
+        block_rows=None,
     ):
         self.layer_units = list(layer_units)
         self.activations = [ACTIVATIONS[a] for a in activations]
@@ -157,6 +165,12 @@ class Objective:
         self.alpha = float(alpha)
         self.dtype = np.dtype(dtype)
         self.max_rows = max_rows
+        # Rows per block: all layer buffers of a block within BLOCK_BYTES (a few MiB),
+        # never fewer than a typical minibatch.
+        if block_rows is None:
+            block_rows = max(256, chunk_rows(self.layer_units, self.dtype.itemsize, BLOCK_BYTES))
+        self.block_rows = min(max_rows, block_rows)
+        max_rows = self.block_rows
         self.dropout = list(dropout) if dropout is not None else [0.0] * len(activations)
         self.rng = rng
         self._n_coef = n_coef_params(self.layer_units)
@@ -176,7 +190,7 @@ class Objective:
         # Intercept gradients as ones @ delta: a GEMV, faster than a column sum.
         self._ones = np.ones(max_rows, dtype=self.dtype)
         self._grad = np.empty(n_params(self.layer_units), dtype=self.dtype)
-        self._grad_coefs, self._grad_intercepts = unpack(self._grad, self.layer_units)
+        self._block_grad = np.empty_like(self._grad) if self.block_rows < self.max_rows else None
         self._scratch = np.empty(self._n_coef, dtype=self.dtype)
 
     def _forward(self, theta, X, n, train):
@@ -213,6 +227,10 @@ class Objective:
     def value_and_grad(self, theta, X, Y, sample_weight=None):
         """Mean loss plus L2 penalty at ``theta``, and its gradient.
 
+        More rows than the buffers hold (full-batch L-BFGS) are processed in blocks of
+        ``block_rows`` whose gradients are summed: each block's activations then stay
+        in cache between the products and the elementwise passes.
+
         Returns
         -------
         value : float
@@ -221,6 +239,28 @@ class Objective:
         """
         n = X.shape[0]
         sw_sum = float(n) if sample_weight is None else float(sample_weight.sum())
+        value = 0.0
+        for start in range(0, n, self.block_rows):
+            stop = min(start + self.block_rows, n)
+            sw = None if sample_weight is None else sample_weight[start:stop]
+            first = start == 0
+            grad = self._grad if first else self._block_grad
+            value += self._block(theta, X[start:stop], Y[start:stop], sw, sw_sum, grad)
+            if not first:
+                self._grad += grad
+
+        if self.alpha:
+            w = theta[: self._n_coef]
+            value += 0.5 * self.alpha * float(np.dot(w, w)) / sw_sum
+            np.multiply(w, self.alpha / sw_sum, out=self._scratch)
+            self._grad[: self._n_coef] += self._scratch
+        return value, self._grad
+
+    def _block(self, theta, X, Y, sample_weight, sw_sum, grad):
+        """Backprop over one block of rows: its share of the mean loss, and its share of
+        the gradient written into ``grad`` (no penalty)."""
+        n = X.shape[0]
+        grad_coefs, grad_intercepts = unpack(grad, self.layer_units)
         coefs, inputs, out = self._forward(theta, X, n, train=True)
 
         delta = self._deltas[-1][:n]
@@ -231,10 +271,10 @@ class Objective:
         for i in range(len(coefs) - 1, -1, -1):
             A_in = inputs[i]
             if sp.issparse(A_in):
-                self._grad_coefs[i][...] = A_in.T @ delta
+                grad_coefs[i][...] = A_in.T @ delta
             else:
-                np.matmul(A_in.T, delta, out=self._grad_coefs[i])
-            np.matmul(self._ones[:n], delta, out=self._grad_intercepts[i])
+                np.matmul(A_in.T, delta, out=grad_coefs[i])
+            np.matmul(self._ones[:n], delta, out=grad_intercepts[i])
             if i > 0:
                 prev = self._deltas[i - 1][:n]
                 np.matmul(delta, coefs[i].T, out=prev)
@@ -245,21 +285,15 @@ class Objective:
                 source = self._pre[i - 1][:n] if layer.needs_input else self._acts[i - 1][:n]
                 layer.backward(source, prev)
                 delta = prev
-
-        if self.alpha:
-            w = theta[: self._n_coef]
-            value += 0.5 * self.alpha * float(np.dot(w, w)) / sw_sum
-            np.multiply(w, self.alpha / sw_sum, out=self._scratch)
-            self._grad[: self._n_coef] += self._scratch
-        return value, self._grad
+        return value
 
     def value(self, theta, X, Y, sample_weight=None):
         """Mean data loss (no penalty, no dropout) over any number of rows, in chunks."""
         n = X.shape[0]
         sw_sum = float(n) if sample_weight is None else float(sample_weight.sum())
         total = 0.0
-        for start in range(0, n, self.max_rows):
-            stop = min(start + self.max_rows, n)
+        for start in range(0, n, self.block_rows):
+            stop = min(start + self.block_rows, n)
             rows = stop - start
             _, _, out = self._forward(theta, X[start:stop], rows, train=False)
             sw = None if sample_weight is None else sample_weight[start:stop]

@@ -184,3 +184,19 @@ def test_chunked_prediction_equals_one_pass(rows):
     expected = softmax(A @ coefs[2] + intercepts[2], axis=1)
     out = forward_in_chunks(coefs, intercepts, ["relu"] * 2, "softmax", X, rows)
     np.testing.assert_allclose(out, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("block_rows", [1, 3, 6])
+def test_blocked_rows_give_the_one_block_value_and_gradient(block_rows):
+    X, Y, sw, layer_units, theta = _problem("log_loss", weighted=True)
+    whole = Objective(layer_units, ["tanh"] * 2, "log_loss", 0.2, np.float64, N_SAMPLES)
+    v_ref, g_ref = whole.value_and_grad(theta, X, Y, sw)
+    g_ref = g_ref.copy()
+    blocked = Objective(layer_units, ["tanh"] * 2, "log_loss", 0.2, np.float64, N_SAMPLES,
+                        block_rows=block_rows)
+    assert blocked.block_rows == block_rows
+    value, grad = blocked.value_and_grad(theta, X, Y, sw)
+    assert value == pytest.approx(v_ref, rel=1e-12)
+    np.testing.assert_allclose(grad, g_ref, rtol=1e-12, atol=1e-15)
+    assert blocked.value(theta, X, Y, sw) == pytest.approx(
+        whole.value(theta, X, Y, sw), rel=1e-12)
