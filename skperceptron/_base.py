@@ -82,6 +82,17 @@ _NON_FINITE_MESSAGE = (
 )
 
 
+def store_init_params(estimator, params):
+    """Store the constructor's arguments as given (``store_init_params(self, locals())``).
+
+    scikit-learn's convention: ``__init__`` only records its arguments; validation
+    happens in ``fit``.
+    """
+    for name, value in params.items():
+        if name != "self":
+            setattr(estimator, name, value)
+
+
 def transactional(method):
     """Restore the estimator's attributes if ``method`` raises.
 
