@@ -53,10 +53,14 @@ def main():
 
     print("GridSearchCV over Pipeline(StandardScaler, MLPClassifier) on digits, %d fits each" % (3 * 8))
     print()
-    print("| library      | best parameters                                            | held-out accuracy | search time (s) |")
-    print("|--------------|------------------------------------------------------------|-------------------|-----------------|")
-    for name, best, accuracy, seconds in rows:
-        print("| %-12s | %-58s | %17.4f | %15.2f |" % (name, best, accuracy, seconds))
+    cells = [(name, str(best), "%.4f" % accuracy, "%.2f" % seconds) for name, best, accuracy, seconds in rows]
+    header = ("library", "best parameters", "held-out accuracy", "search time (s)")
+    widths = [max(len(row[i]) for row in cells + [header]) for i in range(4)]
+    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"  # noqa: E731
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in cells:
+        print(line(row))
     print()
     print("search time ratio skperceptron / scikit-learn: %.2f" % (rows[0][3] / rows[1][3]))
 
