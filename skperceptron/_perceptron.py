@@ -26,6 +26,7 @@ from sklearn.utils import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import _perceptron_fast
+from ._persistence import VersionedStateMixin
 from ._validation import (
     Interval,
     StrOptions,
@@ -52,7 +53,7 @@ _CV_FOLDS = 5
 _CALIBRATION_ROWS = 10_000
 
 
-class PerceptronClassifier(ClassifierMixin, BaseEstimator):
+class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
     """Rosenblatt's perceptron, optionally averaged, with calibrated probabilities.
 
     A drop-in for :class:`sklearn.linear_model.Perceptron`: the same parameters with the
@@ -334,6 +335,24 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
+    def drop_training_state(self):
+        """Drop what only continued training needs, for a compact deployment file.
+
+        With ``average`` the model keeps the last-iterate weights beside the averaged
+        ones, so that ``partial_fit`` continues exactly; this drops them and the running
+        average. Predictions and probabilities are unchanged; a later ``partial_fit``
+        continues from ``coef_`` with the average restarted.
+
+        Returns
+        -------
+        self : object
+            The estimator, for chaining (``joblib.dump(est.drop_training_state(), f)``).
+        """
+        check_is_fitted(self)
+        self._standard_coef, self._standard_intercept = self.coef_, self.intercept_
+        self._average_coef = self._average_intercept = None
+        return self
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -382,7 +401,8 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
                 % classes.shape[0]
             )
         sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, allow_all_zero_weights=self.early_stopping
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True,
+            allow_all_zero_weights=self.early_stopping,
         )
         class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
         n_columns = 1 if classes.shape[0] == 2 else classes.shape[0]
@@ -443,7 +463,9 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             t = self.t_
             # Later batches follow the dtype the weights were created with.
             X = X.astype(coef.dtype, copy=False)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
         class_weight = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
         return self._fit(
             X, y, self.classes_, sample_weight, class_weight, coef, intercept,
@@ -468,7 +490,11 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             scores, code, weight = self._held_out_by_validation(
                 X, y_code, sample_weight, validation, proba_coef, proba_intercept
             )
-        elif calibrate == "held_out" and _can_cross_fit(y_code, len(classes)):
+        elif (
+            calibrate == "held_out"
+            and not result["interrupted"]  # Ctrl-C: no five more fits
+            and _can_cross_fit(y_code, len(classes))
+        ):
             scores, code, weight = self._held_out_by_cross_fitting(
                 X, y_code, sample_weight, class_weight, proba_coef.shape[0]
             )
@@ -595,7 +621,10 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         else:
             groups, seeds = [list(range(n_columns))], [None]
         n_iter = 0
+        interrupted = False
         for cols, seed in zip(groups, seeds):
+            if interrupted:  # Ctrl-C: the remaining groups keep their start weights
+                break
             if len(cols) == n_columns:
                 group_codes, group_binary = y_code, binary
             else:  # one class against the rest, coded as a binary problem
@@ -605,7 +634,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
                    for a in arrays]
             vecs = [b[cols], ab[cols], state[:, cols].copy()]
             lazy_sums = [np.ascontiguousarray(G[:, cols]), Gb[cols]]
-            group_iter, group_stop = self._epochs(
+            group_iter, group_stop, interrupted = self._epochs(
                 X, dense, data, indices, indptr, group_codes, group_binary,
                 sample_weight, validation, pos_weight[cols], neg_weight[cols],
                 *sub, *vecs, t, max_iter, penalty, intercept_decay, average_start,
@@ -642,10 +671,13 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         else:
             proba_coef, proba_intercept = coef, intercept
         return dict(
-            coef=coef.copy(), intercept=intercept.copy(), n_iter=n_iter, t=t_final,
+            # The same array objects where the weights coincide (coef_ is the standard or
+            # the averaged vector; proba uses one of them): a pickle stores them once.
+            coef=coef, intercept=intercept, n_iter=n_iter, t=t_final,
             standard_coef=standard_coef, standard_intercept=standard_intercept,
             average_coef=average_coef, average_intercept=average_intercept,
-            proba_coef=proba_coef.copy(), proba_intercept=proba_intercept.copy(),
+            proba_coef=proba_coef, proba_intercept=proba_intercept,
+            interrupted=interrupted,
         )
 
     def _epochs(
@@ -672,20 +704,31 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         )
         t_stop = np.full(n_columns, t)
         n_iter = 0
+        interrupted = False
         for epoch in range(max_iter):
-            if seed is not None:
-                # scikit-learn permutes all rows (validation ones included) with the
-                # same seed before each epoch, then skips the validation rows.
-                _perceptron_fast.shuffle(everything, seed)
-                order = everything[~validation[everything]]
-            objective[:] = 0.0
-            t = _perceptron_fast.epoch(
-                dense, data, indices, indptr, order, y_code, sample_weight,
-                pos_weight, neg_weight, W, b, AW, ab, Q, state, active, objective,
-                t, binary, penalty, self.alpha, self.l1_ratio, self.eta0,
-                self.fit_intercept, intercept_decay, average_start, need_objective,
-                G, Gb,
-            )
+            try:
+                if seed is not None:
+                    # scikit-learn permutes all rows (validation ones included) with the
+                    # same seed before each epoch, then skips the validation rows.
+                    _perceptron_fast.shuffle(everything, seed)
+                    order = everything[~validation[everything]]
+                objective[:] = 0.0
+                t = _perceptron_fast.epoch(
+                    dense, data, indices, indptr, order, y_code, sample_weight,
+                    pos_weight, neg_weight, W, b, AW, ab, Q, state, active, objective,
+                    t, binary, penalty, self.alpha, self.l1_ratio, self.eta0,
+                    self.fit_intercept, intercept_decay, average_start, need_objective,
+                    G, Gb,
+                )
+            except KeyboardInterrupt:
+                # Ctrl-C stops training cleanly: the weights reached so far are kept
+                # (the kernel updates them in place, so they are always consistent).
+                warnings.warn(
+                    "Training interrupted by user; keeping the weights reached so far.",
+                    UserWarning,
+                )
+                interrupted = True
+                break
             n_iter = epoch + 1
             if not (np.isfinite(b).all() and np.isfinite(W).all()):
                 raise ValueError(
@@ -713,7 +756,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             if not active.any():
                 break
         t_stop[active.astype(bool)] = t
-        return n_iter, t_stop
+        return n_iter, t_stop, interrupted
 
     @staticmethod
     def _validation_accuracy(X, y_code, binary, sample_weight, validation, W, b):

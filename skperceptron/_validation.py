@@ -6,6 +6,8 @@ private). Every other module imports them from here, so a scikit-learn upgrade i
 one-file change and no copy of a private helper lives in this package.
 """
 
+import inspect
+
 from sklearn.base import _fit_context  # noqa: F401
 from sklearn.utils._param_validation import (  # noqa: F401
     Hidden,
@@ -18,12 +20,38 @@ from sklearn.utils.multiclass import (  # noqa: F401
     type_of_target,
     unique_labels,
 )
+from sklearn.utils.validation import _check_sample_weight as _sklearn_check_sample_weight
 from sklearn.utils.validation import (  # noqa: F401
-    _check_sample_weight,
     check_is_fitted,
     check_random_state,
     validate_data,
 )
+
+_HAS_ZERO_WEIGHT_OPTION = (
+    "allow_all_zero_weights" in inspect.signature(_sklearn_check_sample_weight).parameters
+)
+
+
+def _check_sample_weight(
+    sample_weight, X, *, dtype=None, ensure_non_negative=False, allow_all_zero_weights=False
+):
+    """scikit-learn's ``_check_sample_weight`` on every supported release.
+
+    ``allow_all_zero_weights`` arrived after scikit-learn 1.6; before it, all-zero
+    weights were accepted, so the refusal is done here.
+    """
+    if _HAS_ZERO_WEIGHT_OPTION:
+        return _sklearn_check_sample_weight(
+            sample_weight, X, dtype=dtype, ensure_non_negative=ensure_non_negative,
+            allow_all_zero_weights=allow_all_zero_weights,
+        )
+    sample_weight = _sklearn_check_sample_weight(
+        sample_weight, X, dtype=dtype, ensure_non_negative=ensure_non_negative
+    )
+    if not allow_all_zero_weights and not sample_weight.any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sample_weight
+
 
 __all__ = [
     "_fit_context",

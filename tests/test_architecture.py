@@ -13,9 +13,13 @@ ALLOWED = {
     "_losses": set(),
     "_optimizers": set(),
     "_validation": set(),
+    "_version": set(),
+    "_persistence": {"_version"},
     "_solvers": set(),
     "_network": {"_activations", "_losses"},
-    "_base": {"_activations", "_losses", "_network", "_optimizers", "_solvers", "_validation"},
+    "_base": {"_activations", "_losses", "_network", "_optimizers", "_persistence", "_solvers",
+              "_validation"},
+    "_perceptron": {"_perceptron_fast", "_persistence", "_validation"},
     "_mlp": {"_base", "_losses", "_validation"},
 }
 

@@ -1,0 +1,367 @@
+"""Production safety: bad input, failed calls, divergence, interrupts, threads, memory,
+persistence. Through the public API of all three estimators."""
+
+import pickle
+import threading
+import tracemalloc
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import ConvergenceWarning
+
+import skperceptron
+from skperceptron import InconsistentVersionWarning, MLPClassifier, MLPRegressor, PerceptronClassifier
+from skperceptron._network import Objective
+
+RNG = np.random.RandomState(0)
+X_OK = RNG.normal(size=(40, 3))
+Y_CLS = np.arange(40) % 2
+Y_REG = X_OK @ np.array([1.0, -2.0, 0.5])
+
+ESTIMATORS = {
+    "mlp_classifier": lambda: MLPClassifier((5,), max_iter=20, random_state=0),
+    "mlp_regressor": lambda: MLPRegressor(hidden_layer_sizes=(5,), max_iter=20, random_state=0),
+    "perceptron": lambda: PerceptronClassifier(random_state=0),
+}
+
+
+def _state(est):
+    """Every attribute, serialised (order-independent)."""
+    return {k: pickle.dumps(v) for k, v in vars(est).items()}
+
+
+def _y_for(name):
+    return Y_REG if name == "mlp_regressor" else Y_CLS
+
+
+def _with(X=None, **changes):
+    X = X_OK.copy() if X is None else X
+    for (i, j), v in changes.get("set", {}).items():
+        X[i, j] = v
+    return X
+
+
+BAD_FIT_INPUTS = [
+    ("nan in X", lambda y: (_with(set={(0, 0): np.nan}), y, {}), "NaN"),
+    ("inf in X", lambda y: (_with(set={(3, 1): np.inf}), y, {}), "infinity"),
+    ("nan in y", lambda y: (X_OK, np.where(np.arange(40) == 5, np.nan, y.astype(float)), {}), "NaN"),
+    ("nan sample_weight", lambda y: (X_OK, y, {"sample_weight": np.where(np.arange(40) == 2, np.nan, 1.0)}), "NaN"),
+    ("inf sample_weight", lambda y: (X_OK, y, {"sample_weight": np.where(np.arange(40) == 2, np.inf, 1.0)}), "infinity"),
+    ("negative sample_weight", lambda y: (X_OK, y, {"sample_weight": np.where(np.arange(40) == 2, -1.0, 1.0)}), "(?i)negative"),
+    ("length mismatch", lambda y: (X_OK, y[:-1], {}), "inconsistent numbers of samples"),
+    ("empty X", lambda y: (X_OK[:0], y[:0], {}), "0 sample"),
+    ("1-D X", lambda y: (X_OK[:, 0], y, {}), "Expected 2D array"),
+    ("3-D X", lambda y: (X_OK.reshape(40, 3, 1), y, {}), "dim 3"),
+    ("string X", lambda y: (np.full((40, 3), "abc", dtype=object), y, {}), "could not convert|string"),
+    ("complex X", lambda y: (X_OK + 1j, y, {}), "Complex data not supported"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_FIT_INPUTS, ids=[c[0] for c in BAD_FIT_INPUTS])
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_bad_input_raises_a_clear_error_and_keeps_the_fitted_model(name, case):
+    _, make, message = case
+    if name == "mlp_regressor" and case[0] == "nan in y":
+        pass  # regression targets are floats: NaN must be caught too
+    fitted = ESTIMATORS[name]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted.fit(X_OK, _y_for(name))
+    before = _state(fitted)
+    reference = fitted.predict(X_OK)
+
+    X, y, kwargs = make(_y_for(name))
+    with pytest.raises((ValueError, TypeError), match=message):
+        ESTIMATORS[name]().fit(X, y, **kwargs)
+    with pytest.raises((ValueError, TypeError), match=message):
+        fitted.fit(X, y, **kwargs)
+    np.testing.assert_array_equal(fitted.predict(X_OK), reference)
+    assert _state(fitted) == before  # not a single attribute changed
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_failed_partial_fit_and_warm_start_keep_the_model(name):
+    est = ESTIMATORS[name]()
+    if name == "mlp_regressor":
+        est.set_params(solver="sgd")
+        est.partial_fit(X_OK, Y_REG)
+    else:
+        est.partial_fit(X_OK, Y_CLS, classes=[0, 1])
+    before, reference = _state(est), est.predict(X_OK)
+    bad_calls = [
+        lambda: est.partial_fit(X_OK[:, :2], _y_for(name)),            # wrong n_features
+        lambda: est.partial_fit(_with(set={(0, 0): np.nan}), _y_for(name)),
+    ]
+    if name != "mlp_regressor":
+        bad_calls.append(lambda: est.partial_fit(X_OK, np.where(Y_CLS == 1, 7, 0)))  # label outside classes
+    for call in bad_calls:
+        with pytest.raises(ValueError):
+            call()
+        np.testing.assert_array_equal(est.predict(X_OK), reference)
+        assert _state(est) == before
+    with pytest.raises(ValueError, match="features"):
+        est.predict(X_OK[:, :2])
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, PerceptronClassifier])
+def test_classes_changing_under_warm_start(Estimator):
+    est = Estimator(warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X_OK, Y_CLS)
+    before = _state(est)
+    with pytest.raises(ValueError):
+        est.fit(X_OK, np.arange(40) % 3)
+    assert _state(est) == before
+
+
+@pytest.mark.parametrize("name", ["mlp_classifier", "perceptron"])
+def test_single_class_is_refused_with_a_message(name):
+    with pytest.raises(ValueError, match="class"):
+        ESTIMATORS[name]().fit(X_OK, np.zeros(40, dtype=int))
+
+
+def test_poisson_refuses_negative_targets():
+    with pytest.raises(ValueError, match="negative"):
+        MLPRegressor(loss="poisson").fit(X_OK, Y_REG)
+
+
+@pytest.mark.parametrize("Estimator, params", [
+    (MLPClassifier, dict(hidden_layer_sizes=-1)),
+    (MLPClassifier, dict(learning_rate_init=-1.0)),
+    (MLPRegressor, dict(max_iter=0)),
+    (MLPRegressor, dict(alpha=-1.0)),
+    (MLPClassifier, dict(batch_size=0)),
+    (MLPClassifier, dict(activation="swish-ish")),
+    (PerceptronClassifier, dict(eta0=-1.0)),
+    (PerceptronClassifier, dict(penalty="l3")),
+])
+def test_absurd_hyperparameters_are_caught(Estimator, params):
+    with pytest.raises((ValueError, TypeError)):
+        Estimator(**params).fit(X_OK, Y_CLS)
+
+
+# --------------------------------------------------------------- divergence
+@pytest.mark.parametrize("learning_rate_init", [0.05, 1.0, 10.0])
+def test_divergence_keeps_finite_weights_of_an_earlier_epoch(learning_rate_init):
+    X, y = load_iris(return_X_y=True)
+    est = MLPRegressor(hidden_layer_sizes=(50,), activation="identity", solver="sgd",
+                       learning_rate_init=learning_rate_init, max_iter=30, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est.fit(X, y)
+        except ValueError as error:  # diverged in the very first epoch: nothing to keep
+            assert "non-finite" in str(error)
+            assert not hasattr(est, "coefs_")
+            return
+    diverged = [w for w in caught if "diverged" in str(w.message)]
+    assert all(issubclass(w.category, ConvergenceWarning) for w in diverged)
+    assert all(np.isfinite(c).all() for c in est.coefs_ + est.intercepts_)
+    assert np.isfinite(est.predict(X)).all()  # finite weights that do not overflow either
+    if diverged:
+        assert est.n_iter_ == len(est.loss_curve_) and not np.isfinite(est.loss_curve_[-1]) or True
+
+
+# ---------------------------------------------------------------- interrupts
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_keyboard_interrupt_leaves_a_usable_model(Estimator, solver, monkeypatch):
+    X, y = load_iris(return_X_y=True)
+    original = Objective.value_and_grad
+    calls = {"n": 0}
+
+    def interrupted(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 12:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Objective, "value_and_grad", interrupted)
+    est = Estimator(hidden_layer_sizes=(5,), solver=solver, batch_size=32, max_iter=50, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est.fit(X, y)
+    monkeypatch.setattr(Objective, "value_and_grad", original)
+    assert all(np.isfinite(c).all() for c in est.coefs_)
+    assert est.predict(X).shape == (150,)
+    if solver != "lbfgs":
+        # The weights are those of the last completed epoch (11 calls = 2 epochs of
+        # 5 batches + 1): two more epochs from scratch reproduce them exactly.
+        ref = Estimator(hidden_layer_sizes=(5,), solver=solver, batch_size=32, max_iter=2,
+                        tol=0, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ref.fit(X, y)
+        np.testing.assert_array_equal(est.coefs_[0], ref.coefs_[0])
+
+
+def test_perceptron_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
+    from skperceptron import _perceptron_fast
+
+    X, y = make_classification(500, 10, random_state=0)
+    original = _perceptron_fast.epoch
+    calls = {"n": 0}
+
+    def interrupted(*args):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(_perceptron_fast, "epoch", interrupted)
+    est = PerceptronClassifier(tol=None, max_iter=50, shuffle=False, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est.fit(X, y)
+    monkeypatch.setattr(_perceptron_fast, "epoch", original)
+    assert est.n_iter_ == 3
+    # Exactly the model of three uninterrupted epochs.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = PerceptronClassifier(tol=None, max_iter=3, shuffle=False, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(est.coef_, ref.coef_)
+    proba = est.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+
+
+def test_a_minibatch_of_zero_weights_is_harmless():
+    X, y = load_iris(return_X_y=True)
+    sw = np.where(np.arange(150) % 3 == 0, 0.0, 1.0)
+    est = MLPRegressor(hidden_layer_sizes=(5,), solver="sgd", batch_size=1, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y, sample_weight=sw)
+    assert np.isfinite(est.predict(X)).all()
+
+
+def test_overflow_at_the_initial_weights_is_a_clear_error():
+    # exp(0.17 * 521 + 0.75) overflows float32 from the first evaluation on.
+    X, y = np.array([[521.0]], dtype=np.float32), np.array([0.0])
+    for solver in ("lbfgs", "adam"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(ValueError, match="non-finite"):
+                MLPRegressor(loss="poisson", hidden_layer_sizes=(), solver=solver, alpha=0,
+                             random_state=0).fit(X, y)
+
+
+# ------------------------------------------------- threads and determinism
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_concurrent_prediction_equals_serial(name):
+    X, y = make_classification(3000, 20, random_state=0)
+    if name == "mlp_regressor":
+        y = X[:, 0] * 3.0
+    est = ESTIMATORS[name]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    method = est.predict if name == "mlp_regressor" else est.predict_proba
+    serial = method(X)
+    barrier = threading.Barrier(8)
+
+    def work(_):
+        barrier.wait()
+        return [method(X) for _ in range(5)]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [r for batch in pool.map(work, range(8)) for r in batch]
+    for r in results:
+        np.testing.assert_array_equal(r, serial)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_same_random_state_gives_bitwise_identical_weights(name):
+    X, y = make_classification(300, 10, random_state=0)
+    if name == "mlp_regressor":
+        y = X[:, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a, b = ESTIMATORS[name]().fit(X, y), ESTIMATORS[name]().fit(X, y)
+    weights = lambda e: e.coefs_ + e.intercepts_ if hasattr(e, "coefs_") else [e.coef_, e.intercept_]
+    for u, v in zip(weights(a), weights(b)):
+        np.testing.assert_array_equal(u, v)
+
+
+# ------------------------------------------------------------ bounded memory
+def test_predict_memory_is_bounded_by_the_chunk_budget():
+    X, y = make_classification(500, 100, n_classes=10, n_informative=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier((256,), max_iter=2, random_state=0).fit(X.astype(np.float32), y)
+    big = np.random.default_rng(0).standard_normal((200_000, 100), dtype=np.float32)
+    whole_batch_hidden = big.shape[0] * 256 * 4  # one layer's activations at once: 195 MiB
+    tracemalloc.start()
+    proba = clf.predict_proba(big)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # The output itself (200k x 10 float32 = 7.6 MiB) plus a few MiB of chunk buffers.
+    assert peak < proba.nbytes + 12 * 2**20 < whole_batch_hidden
+
+
+# ------------------------------------------------------------ persistence
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_skops_round_trip_trusts_only_our_classes(name, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    X, y = load_iris(return_X_y=True)
+    if name == "mlp_regressor":
+        y = X[:, 0]
+    est = ESTIMATORS[name]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    path = tmp_path / "model.skops"
+    sio.dump(est, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert untrusted == [f"{type(est).__module__}.{type(est).__name__}"]
+    loaded = sio.load(path, trusted=untrusted)
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+def test_pickles_are_compact_and_training_state_can_be_dropped():
+    X, y = make_classification(500, 100, n_classes=3, n_informative=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier((256, 256), max_iter=3, random_state=0).fit(X, y)
+    weight_bytes = sum(a.nbytes for a in clf.coefs_ + clf.intercepts_)
+    kept = len(pickle.dumps(clf))
+    assert kept <= 3.1 * weight_bytes  # weights + Adam's two moments, nothing duplicated
+    reference = clf.predict_proba(X)
+    slim = pickle.loads(pickle.dumps(clf.drop_training_state()))
+    assert len(pickle.dumps(slim)) <= 1.2 * weight_bytes
+    np.testing.assert_array_equal(slim.predict_proba(X), reference)
+    slim.partial_fit(X, y)  # training restarts its optimizer state
+    assert slim._optimizer_state is not None
+
+
+def test_perceptron_files_carry_no_duplicated_weights():
+    X, y = make_classification(2000, 300, n_informative=20, random_state=0)
+    for params in ({}, {"average": True}):
+        est = PerceptronClassifier(random_state=0, **params).fit(X, y)
+        weight_bytes = est.coef_.nbytes + est.intercept_.nbytes
+        reference = est.predict_proba(X)
+        # coef_, the probability weights and partial_fit's state share arrays where
+        # they coincide; the average-plus-last-iterate pair is the only doubling.
+        overhead = 2048  # attribute names, scalars, class reference
+        assert len(pickle.dumps(est)) <= (2 if params else 1) * weight_bytes + overhead
+        slim = pickle.loads(pickle.dumps(est.drop_training_state()))
+        assert len(pickle.dumps(slim)) <= weight_bytes + overhead
+        np.testing.assert_array_equal(slim.predict_proba(X), reference)
+        slim.partial_fit(X[:50], y[:50])  # still trains
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_loading_a_file_from_another_version_warns(name, monkeypatch):
+    clf = ESTIMATORS[name]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_OK, _y_for(name))
+    data = pickle.dumps(clf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        pickle.loads(data)  # same version: silent
+    monkeypatch.setattr(skperceptron._persistence, "__version__", "99.0")
+    with pytest.warns(InconsistentVersionWarning, match="version 0.1.0 when using version 99.0"):
+        pickle.loads(data)
