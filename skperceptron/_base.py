@@ -222,7 +222,7 @@ class BaseMultilayerPerceptron(VersionedStateMixin, BaseEstimator, metaclass=ABC
 
         step_rows = X.shape[0]
         if self.solver != "lbfgs":
-            step_rows = min(step_rows, 200 if self.batch_size == "auto" else self.batch_size)
+            step_rows = self._batch_size(step_rows, warn=False)
         with blas_thread_limit(step_rows, layer_units):
             if self.solver == "lbfgs":
                 self._fit_lbfgs(theta, X, Y, sample_weight, layer_units, activations)
@@ -410,6 +410,8 @@ class BaseMultilayerPerceptron(VersionedStateMixin, BaseEstimator, metaclass=ABC
             tol=self.tol,
             verbose=bool(self.verbose),
         )
+        if not np.isfinite(self.loss_):  # not a single finite evaluation
+            raise ValueError(_NON_FINITE_MESSAGE)
 
     def _fit_stochastic(
         self, theta, X, Y, sample_weight, layer_units, activations, random_state,
@@ -559,10 +561,10 @@ class BaseMultilayerPerceptron(VersionedStateMixin, BaseEstimator, metaclass=ABC
             except ValueError:
                 return float("nan")  # e.g. non-finite predictions from a diverged epoch
 
-    def _batch_size(self, n_samples):
+    def _batch_size(self, n_samples, warn=True):
         if self.batch_size == "auto":
             return min(200, n_samples)
-        if self.batch_size > n_samples:
+        if warn and self.batch_size > n_samples:
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. It is going "
                 "to be clipped"

@@ -239,6 +239,10 @@ class Objective:
         """
         n = X.shape[0]
         sw_sum = float(n) if sample_weight is None else float(sample_weight.sum())
+        if sw_sum == 0:
+            # A minibatch whose samples all weigh zero carries no information.
+            self._grad[:] = 0
+            return 0.0, self._grad
         value = 0.0
         for start in range(0, n, self.block_rows):
             stop = min(start + self.block_rows, n)
@@ -288,20 +292,21 @@ class Objective:
         return value
 
     def value(self, theta, X, Y, sample_weight=None):
-        """Mean data loss (no penalty, no dropout) over any number of rows, in chunks."""
+        """Mean data loss (no penalty, no dropout) over any number of rows, in blocks."""
         n = X.shape[0]
         sw_sum = float(n) if sample_weight is None else float(sample_weight.sum())
+        if sw_sum == 0:
+            return 0.0
         total = 0.0
         for start in range(0, n, self.block_rows):
             stop = min(start + self.block_rows, n)
-            rows = stop - start
-            _, _, out = self._forward(theta, X[start:stop], rows, train=False)
+            _, _, out = self._forward(theta, X[start:stop], stop - start, train=False)
             sw = None if sample_weight is None else sample_weight[start:stop]
-            chunk_sum = float(rows) if sw is None else float(sw.sum())
-            total += chunk_sum * self.loss.value_and_delta(
-                Y[start:stop], out, sw, chunk_sum, self._deltas[-1][:rows], **self.loss_params
+            total += self.loss.value_and_delta(
+                Y[start:stop], out, sw, sw_sum, self._deltas[-1][: stop - start],
+                **self.loss_params,
             )
-        return total / sw_sum
+        return total
 
 
 def chunk_rows(layer_units, itemsize, budget_bytes):
