@@ -33,6 +33,7 @@ from ._network import (
     chunk_rows,
     forward_in_chunks,
     initial_theta,
+    objective_block_rows,
     pack,
     unpack,
 )
@@ -56,11 +57,14 @@ STOCHASTIC_SOLVERS = ("sgd", "adam")
 PREDICT_CHUNK_BYTES = 4 * 2**20
 
 # Thread policy. On few cores, OpenBLAS's threads on small products cost more in
-# synchronisation than they gain, and collapse when the cores are shared (measured on
-# a 2-core machine under load: a 256-row minibatch epoch 10x slower with 2 threads
-# than with 1). Training therefore runs with 1 BLAS thread whenever the largest
-# product of one step has fewer multiply-adds than this; larger products (full-batch
-# L-BFGS on big data) keep the caller's setting. See benchmarks/RESULTS.md.
+# synchronisation (and in spinning beside the elementwise work) than they gain, and
+# collapse when the cores are shared. Measured on a 2-core machine: under load a
+# 256-row minibatch epoch was 10x slower with 2 threads than with 1; quiet, an L-BFGS
+# evaluation on 10000x100 took 3x longer with 2 threads. Training therefore runs with
+# 1 BLAS thread whenever the largest product of one step (a minibatch, or one
+# cache-sized block of the full batch) has fewer multiply-adds than this; larger
+# products keep the caller's setting. Prediction is not limited (2 threads measured
+# 1.6x faster there). See benchmarks/RESULTS.md.
 SMALL_GEMM_MULTIPLY_ADDS = 10**8
 _threadpool_controller = None
 
@@ -220,7 +224,8 @@ class BaseMultilayerPerceptron(VersionedStateMixin, BaseEstimator, metaclass=ABC
             self._check_architecture(layer_units)
         theta = pack(self.coefs_, self.intercepts_, X.dtype)
 
-        step_rows = X.shape[0]
+        # Rows of one step's products: a minibatch, or one block of the full batch.
+        step_rows = min(X.shape[0], objective_block_rows(layer_units, X.dtype))
         if self.solver != "lbfgs":
             step_rows = self._batch_size(step_rows, warn=False)
         with blas_thread_limit(step_rows, layer_units):

@@ -102,6 +102,11 @@ def initial_theta(layer_units, activations, random_state, dtype, scheme="glorot_
 BLOCK_BYTES = 2 * 2**20
 
 
+def objective_block_rows(layer_units, dtype):
+    """Rows per block of the objective: BLOCK_BYTES of activations, at least 256."""
+    return max(256, chunk_rows(layer_units, np.dtype(dtype).itemsize, BLOCK_BYTES))
+
+
 def _dot_into(A, W, out):
     """``out[...] = A @ W`` without a temporary when ``A`` is dense."""
     if sp.issparse(A):
@@ -168,7 +173,7 @@ class Objective:
         # Rows per block: all layer buffers of a block within BLOCK_BYTES (a few MiB),
         # never fewer than a typical minibatch.
         if block_rows is None:
-            block_rows = max(256, chunk_rows(self.layer_units, self.dtype.itemsize, BLOCK_BYTES))
+            block_rows = objective_block_rows(self.layer_units, self.dtype)
         self.block_rows = min(max_rows, block_rows)
         max_rows = self.block_rows
         self.dropout = list(dropout) if dropout is not None else [0.0] * len(activations)
