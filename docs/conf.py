@@ -267,7 +267,8 @@ def _write_benchmark_results(app):
     results = ROOT / "benchmarks" / "RESULTS.md"
     if results.exists():
         text = (
-            ".. include:: ../../benchmarks/RESULTS.md\n"
+            # A leading "/" resolves from the source directory, wherever included from.
+            ".. include:: /../benchmarks/RESULTS.md\n"
             "   :parser: myst_parser.sphinx_\n"
         )
     else:
