@@ -17,6 +17,8 @@ from typing import Callable, NamedTuple
 import numpy as np
 from scipy.special import expit, xlogy
 
+from ._activations import ACTIVATIONS
+
 
 class Loss(NamedTuple):
     out_activation: str
@@ -41,16 +43,13 @@ def _scale_delta(delta, sample_weight, sw_sum, extra=1.0):
         delta *= extra / sw_sum
 
 
-def _identity(Z):
-    pass
+# The identity and logistic links are the hidden activations of the same name.
+_identity = ACTIVATIONS["identity"].forward
+_logistic = ACTIVATIONS["logistic"].forward
 
 
 def _exp(Z):
     np.exp(Z, out=Z)
-
-
-def _logistic(Z):
-    expit(Z, out=Z)
 
 
 def _softmax(Z):

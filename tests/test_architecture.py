@@ -10,7 +10,7 @@ PACKAGE = Path(skperceptron.__file__).parent
 # module -> package modules it may import
 ALLOWED = {
     "_activations": set(),
-    "_losses": set(),
+    "_losses": {"_activations"},
     "_optimizers": set(),
     "_validation": set(),
     "_version": set(),
@@ -19,7 +19,7 @@ ALLOWED = {
     "_network": {"_activations", "_losses"},
     "_base": {"_activations", "_losses", "_network", "_optimizers", "_persistence", "_solvers",
               "_validation"},
-    "_perceptron": {"_perceptron_fast", "_persistence", "_validation"},
+    "_perceptron": {"_base", "_perceptron_fast", "_persistence", "_validation"},
     "_mlp": {"_base", "_losses", "_validation"},
 }
 
