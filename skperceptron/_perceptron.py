@@ -26,6 +26,7 @@ from sklearn.utils import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import _perceptron_fast
+from ._base import transactional
 from ._persistence import VersionedStateMixin
 from ._validation import (
     Interval,
@@ -237,9 +238,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        return self._keep_state_on_error(
-            self._fit_public, X, y, coef_init, intercept_init, sample_weight
-        )
+        return self._fit_public(X, y, coef_init, intercept_init, sample_weight)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over the given rows, continuing from the current weights.
@@ -260,9 +259,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         self : object
             Updated estimator.
         """
-        return self._keep_state_on_error(
-            self._partial_fit_public, X, y, classes, sample_weight
-        )
+        return self._partial_fit_public(X, y, classes, sample_weight)
 
     def decision_function(self, X):
         """One-vs-rest scores ``X @ coef_.T + intercept_``.
@@ -359,18 +356,6 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ validation
-    def _keep_state_on_error(self, method, *args):
-        # A failed call (bad input, overflow) must leave a fitted model as it was, so the
-        # fitted attributes are restored whatever the failure.
-        saved = {k: v for k, v in vars(self).items() if k.endswith("_")}
-        try:
-            return method(*args)
-        except BaseException:
-            for key in [k for k in vars(self) if k.endswith("_")]:
-                delattr(self, key)
-            vars(self).update(saved)
-            raise
-
     def _validate_for_predict(self, X):
         X = validate_data(
             self,
@@ -381,6 +366,9 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         )
         return X
 
+    # A failed call (bad input, overflow) leaves a fitted model as it was: every
+    # attribute is restored by the same mechanism as the MLPs'.
+    @transactional
     def _fit_public(self, X, y, coef_init, intercept_init, sample_weight):
         self._validate_params()
         X, y = validate_data(
@@ -417,6 +405,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
             max_iter=self.max_iter, calibrate="held_out",
         )
 
+    @transactional
     def _partial_fit_public(self, X, y, classes, sample_weight):
         first_call = not hasattr(self, "classes_")
         if first_call:
