@@ -204,7 +204,7 @@ class BaseMultilayerPerceptron(VersionedStateMixin, BaseEstimator, metaclass=ABC
     ):
         hidden = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden))
-        self._check_solver_options()
+        self._check_solver_options(len(hidden))
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
 
         X, y = self._validate_X_y(X, y, reset=first_pass)
@@ -278,10 +278,9 @@ class BaseMultilayerPerceptron(VersionedStateMixin, BaseEstimator, metaclass=ABC
             )
         return [float(p) for p in rates]
 
-    def _check_solver_options(self):
+    def _check_solver_options(self, n_hidden):
         if self.solver == "lbfgs":
-            rates = self.dropout if not isinstance(self.dropout, Real) else [self.dropout]
-            if any(p > 0 for p in rates) or self.weight_decay > 0:
+            if any(self._dropout_rates(n_hidden)) or self.weight_decay > 0:
                 raise ValueError(
                     "dropout and weight_decay apply to the stochastic solvers ('sgd', "
                     "'adam') only; with solver='lbfgs' use alpha for L2 regularization."
