@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS
+from ._blas import axpy
 from ._losses import INVERSE_LINKS, LOSSES
 
 
@@ -196,7 +197,6 @@ class Objective:
         self._ones = np.ones(max_rows, dtype=self.dtype)
         self._grad = np.empty(n_params(self.layer_units), dtype=self.dtype)
         self._block_grad = np.empty_like(self._grad) if self.block_rows < self.max_rows else None
-        self._scratch = np.empty(self._n_coef, dtype=self.dtype)
 
     def _forward(self, theta, X, n, train):
         """Run the layers; returns the inputs each layer saw and the raw output."""
@@ -261,8 +261,7 @@ class Objective:
         if self.alpha:
             w = theta[: self._n_coef]
             value += 0.5 * self.alpha * float(np.dot(w, w)) / sw_sum
-            np.multiply(w, self.alpha / sw_sum, out=self._scratch)
-            self._grad[: self._n_coef] += self._scratch
+            axpy(self.alpha / sw_sum, w, self._grad[: self._n_coef])
         return value, self._grad
 
     def _block(self, theta, X, Y, sample_weight, sw_sum, grad):

@@ -4,8 +4,9 @@ Each optimizer is a small object built from hyperparameters plus a *state* dict 
 data (arrays and scalars). The estimator stores only that dict, so a fitted model holds
 no helper objects, pickles compactly and continues exactly under ``partial_fit``.
 
-``step(theta, grad)`` applies one update with a few whole-array in-place operations and
-one preallocated scratch buffer; scalars are Python floats so float32 stays float32.
+``step(theta, grad)`` applies one update with a few whole-array in-place operations
+(BLAS ``axpy``/``scal`` where numpy would need two passes) and at most one preallocated
+scratch buffer; scalars are Python floats so float32 stays float32.
 
 Step-size schedules that depend on the step count are entries of :data:`SCHEDULES`
 (a multiplier of ``learning_rate_init``); an optional linear warm-up multiplies any of
@@ -17,6 +18,8 @@ shrinks the weights, the first ``n_decay`` entries of theta, by
 import math
 
 import numpy as np
+
+from ._blas import axpy, scal
 
 
 def _constant(progress):
@@ -56,7 +59,6 @@ class _Optimizer:
         self.warmup_steps = int(warmup_steps)
         self.weight_decay = float(weight_decay)
         self.n_decay = theta.size if n_decay is None else int(n_decay)
-        self._scratch = np.empty_like(theta)
 
     def _multiplier(self, step):
         """Schedule and warm-up factor of the learning rate at 0-based ``step``."""
@@ -69,10 +71,7 @@ class _Optimizer:
 
     def _decay(self, theta, rate):
         if self.weight_decay:
-            w = theta[: self.n_decay]
-            buf = self._scratch[: self.n_decay]
-            np.multiply(w, rate * self.weight_decay, out=buf)
-            w -= buf
+            scal(1.0 - rate * self.weight_decay, theta[: self.n_decay])
 
     def epoch_end(self, t):
         pass
@@ -129,18 +128,16 @@ class SGD(_Optimizer):
         lr = self.learning_rate * self._multiplier(s.get("step", 0))
         s["step"] = s.get("step", 0) + 1
         self._decay(theta, lr)
-        v, buf, m = s["velocity"], self._scratch, self.momentum
+        v, m = s["velocity"], self.momentum
         # v <- m v - lr g
-        v *= m
-        np.multiply(grad, lr, out=buf)
-        v -= buf
+        scal(m, v)
+        axpy(-lr, grad, v)
         if self.nesterov:
             # theta += m v - lr g
-            theta -= buf
-            np.multiply(v, m, out=buf)
-            theta += buf
+            axpy(-lr, grad, theta)
+            axpy(m, v, theta)
         else:
-            theta += v
+            axpy(1.0, v, theta)
 
     def epoch_end(self, t):
         if self.lr_schedule == "invscaling":
@@ -181,6 +178,7 @@ class Adam(_Optimizer):
         if state is None:
             state = {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}
         self.state = state
+        self._scratch = np.empty_like(theta)
 
     @property
     def learning_rate(self):
@@ -198,15 +196,13 @@ class Adam(_Optimizer):
         lr = float(self.learning_rate)
         self._decay(theta, self.learning_rate_init * self._multiplier(s["t"] - 1))
         m, v = s["m"], s["v"]
-        m *= self.beta_1
-        np.multiply(grad, 1.0 - self.beta_1, out=buf)
-        m += buf
-        v *= self.beta_2
+        # Nine passes over the parameters, three of them fused multiply-adds (axpy).
+        scal(self.beta_1, m)
+        axpy(1.0 - self.beta_1, grad, m)
         np.square(grad, out=buf)
-        buf *= 1.0 - self.beta_2
-        v += buf
+        scal(self.beta_2, v)
+        axpy(1.0 - self.beta_2, buf, v)
         np.sqrt(v, out=buf)
         buf += self.epsilon
         np.divide(m, buf, out=buf)
-        buf *= lr
-        theta -= buf
+        axpy(-lr, buf, theta)
