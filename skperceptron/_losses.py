@@ -123,8 +123,11 @@ def _multinomial_log_loss(Y, Z, sample_weight, sw_sum, delta):
     total = delta.sum(axis=1, keepdims=True)
     delta /= total
     lse = np.log(total[:, 0]) + z_max[:, 0]
-    per_sample = lse - (Y * Z).sum(axis=1)
-    value = _weighted_mean(per_sample, sample_weight, sw_sum)
+    if sample_weight is None:
+        # sum_i <y_i, z_i> as one dot product over the block.
+        value = (float(lse.sum()) - float(np.vdot(Y, Z))) / sw_sum
+    else:
+        value = _weighted_mean(lse - np.einsum("ij,ij->i", Y, Z), sample_weight, sw_sum)
     delta -= Y
     _scale_delta(delta, sample_weight, sw_sum)
     return value

@@ -197,10 +197,23 @@ class Objective:
         self._ones = np.ones(max_rows, dtype=self.dtype)
         self._grad = np.empty(n_params(self.layer_units), dtype=self.dtype)
         self._block_grad = np.empty_like(self._grad) if self.block_rows < self.max_rows else None
+        # Per-layer views are built once per array, not per call: a minibatch loop
+        # passes the same theta every step and the gradients live in these buffers.
+        self._grad_views = unpack(self._grad, self.layer_units)
+        self._block_grad_views = (
+            None if self._block_grad is None else unpack(self._block_grad, self.layer_units)
+        )
+        self._theta_views = (None, None)
+
+    def _layers(self, theta):
+        """``unpack(theta)``, remembered for the last theta seen."""
+        if self._theta_views[0] is not theta:
+            self._theta_views = (theta, unpack(theta, self.layer_units))
+        return self._theta_views[1]
 
     def _forward(self, theta, X, n, train):
         """Run the layers; returns the inputs each layer saw and the raw output."""
-        coefs, intercepts = unpack(theta, self.layer_units)
+        coefs, intercepts = self._layers(theta)
         inputs = [X]
         A = X
         last = len(coefs) - 1
@@ -253,10 +266,10 @@ class Objective:
             stop = min(start + self.block_rows, n)
             sw = None if sample_weight is None else sample_weight[start:stop]
             first = start == 0
-            grad = self._grad if first else self._block_grad
-            value += self._block(theta, X[start:stop], Y[start:stop], sw, sw_sum, grad)
+            views = self._grad_views if first else self._block_grad_views
+            value += self._block(theta, X[start:stop], Y[start:stop], sw, sw_sum, views)
             if not first:
-                self._grad += grad
+                self._grad += self._block_grad
 
         if self.alpha:
             w = theta[: self._n_coef]
@@ -264,11 +277,12 @@ class Objective:
             axpy(self.alpha / sw_sum, w, self._grad[: self._n_coef])
         return value, self._grad
 
-    def _block(self, theta, X, Y, sample_weight, sw_sum, grad):
+    def _block(self, theta, X, Y, sample_weight, sw_sum, grad_views):
         """Backprop over one block of rows: its share of the mean loss, and its share of
-        the gradient written into ``grad`` (no penalty)."""
+        the gradient written into ``grad_views`` (per-layer views of a gradient buffer;
+        no penalty)."""
         n = X.shape[0]
-        grad_coefs, grad_intercepts = unpack(grad, self.layer_units)
+        grad_coefs, grad_intercepts = grad_views
         coefs, inputs, out = self._forward(theta, X, n, train=True)
 
         delta = self._deltas[-1][:n]
