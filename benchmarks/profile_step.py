@@ -1,0 +1,107 @@
+"""Where one Adam epoch's time goes: gather, objective and optimizer, against the floor.
+
+The benchmark case of issue #4 (60,000 x 784, 10 classes, hidden (256, 128), batch 256,
+1 BLAS thread, process CPU time) taken apart: each repeat runs one epoch of the real
+training loop with a timer around each phase, then the same phases alone (the same call
+repeated on one batch, everything warm in cache), then the GEMM floor. Medians over the
+repeats, in seconds per epoch and as multiples of the floor.
+
+    python benchmarks/profile_step.py [--dtype float32|float64] [--repeats 5]
+"""
+
+import argparse
+import time
+
+import numpy as np
+from sklearn.datasets import make_classification
+from threadpoolctl import threadpool_limits
+
+from skperceptron._network import Objective, initial_theta
+from skperceptron._optimizers import Adam
+
+BATCH = 256
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    dtype = np.dtype(args.dtype)
+
+    n, d, units = 60_000, 784, [784, 256, 128, 10]
+    X, y = make_classification(n, d, n_informative=50, n_classes=10, random_state=0)
+    X = X.astype(dtype)
+    Y = np.eye(10, dtype=dtype)[y]
+    theta = initial_theta(units, ["relu", "relu"], np.random.RandomState(0), dtype)
+    objective = Objective(units, ["relu", "relu"], "log_loss", 1e-4, dtype, BATCH)
+    adam = Adam(theta, 1e-3)
+    X_b, Y_b = np.empty((BATCH, d), dtype), np.empty((BATCH, 10), dtype)
+    starts = range(0, n - BATCH + 1, BATCH)
+    clock = time.process_time
+
+    def in_loop():
+        order = np.random.default_rng(0).permutation(n)
+        spent = np.zeros(3)
+        for start in starts:
+            t0 = clock()
+            rows = order[start : start + BATCH]
+            np.take(X, rows, axis=0, out=X_b)
+            np.take(Y, rows, axis=0, out=Y_b)
+            t1 = clock()
+            _, grad = objective.value_and_grad(theta, X_b, Y_b)
+            t2 = clock()
+            adam.step(theta, grad)
+            spent += (t1 - t0, t2 - t1, clock() - t2)
+        return spent
+
+    def alone():
+        rows = np.random.default_rng(0).permutation(n)[:BATCH]  # random rows, warm after once
+        spent = []
+        for phase in (
+            lambda: (np.take(X, rows, axis=0, out=X_b), np.take(Y, rows, axis=0, out=Y_b)),
+            lambda: objective.value_and_grad(theta, X_b, Y_b),
+            lambda: adam.step(theta, objective._grad.copy()),
+        ):
+            t0 = clock()
+            for _ in starts:
+                phase()
+            spent.append(clock() - t0)
+        return np.array(spent)
+
+    rng = np.random.default_rng(0)
+    W = [(0.05 * rng.standard_normal((i, o))).astype(dtype) for i, o in zip(units, units[1:])]
+    A = [(0.05 * rng.standard_normal((BATCH, o))).astype(dtype) for o in units[1:]]
+    D = [a.copy() for a in A]
+    G = [np.empty_like(w) for w in W]
+
+    def floor():
+        t0 = clock()
+        for _ in starts:
+            inputs = [X_b] + A[:-1]
+            for i, w in enumerate(W):
+                np.matmul(inputs[i], w, out=A[i])
+            for i in range(len(W) - 1, -1, -1):
+                np.matmul(inputs[i].T, D[i], out=G[i])
+                if i > 0:
+                    np.matmul(D[i], W[i].T, out=D[i - 1])
+        return clock() - t0
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        in_loop()  # warm-up
+        runs = [(in_loop(), alone(), floor()) for _ in range(args.repeats)]
+    loop_t = np.median([r[0] for r in runs], axis=0)
+    alone_t = np.median([r[1] for r in runs], axis=0)
+    floor_t = float(np.median([r[2] for r in runs]))
+
+    print(f"{dtype.name}, 1 BLAS thread, medians of {args.repeats} repeats, s per epoch\n")
+    print("| phase | in the loop | alone |")
+    print("|---|---|---|")
+    for name, a, b in zip(("gather", "value_and_grad", "Adam step"), loop_t, alone_t):
+        print(f"| {name} | {a:.3f} ({a / floor_t:.2f}x floor) | {b:.3f} ({b / floor_t:.2f}x) |")
+    print(f"| all | {loop_t.sum():.3f} ({loop_t.sum() / floor_t:.2f}x floor) | |")
+    print(f"| GEMM floor | {floor_t:.3f} | |")
+
+
+if __name__ == "__main__":
+    main()
