@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from skperceptron._network import Objective, initial_theta
 from skperceptron._optimizers import Adam
+from skperceptron._solvers import _gather
 
 BATCH = 256
 
@@ -46,8 +47,8 @@ def main():
         for start in starts:
             t0 = clock()
             rows = order[start : start + BATCH]
-            np.take(X, rows, axis=0, out=X_b)
-            np.take(Y, rows, axis=0, out=Y_b)
+            _gather(X, rows, X_b)
+            _gather(Y, rows, Y_b)
             t1 = clock()
             _, grad = objective.value_and_grad(theta, X_b, Y_b)
             t2 = clock()
@@ -59,7 +60,7 @@ def main():
         rows = np.random.default_rng(0).permutation(n)[:BATCH]  # random rows, warm after once
         spent = []
         for phase in (
-            lambda: (np.take(X, rows, axis=0, out=X_b), np.take(Y, rows, axis=0, out=Y_b)),
+            lambda: (_gather(X, rows, X_b), _gather(Y, rows, Y_b)),
             lambda: objective.value_and_grad(theta, X_b, Y_b),
             lambda: adam.step(theta, objective._grad.copy()),
         ):

@@ -115,7 +115,10 @@ def _clip_by_global_norm(grad, max_norm):
 def _gather(X, rows, out):
     if sp.issparse(X):
         return X[rows]
-    return np.take(X, rows, axis=0, out=out[: len(rows)])
+    # mode="clip" (the rows are valid by construction): with the default "raise",
+    # numpy gathers into a temporary and copies it into ``out``, which cost a third
+    # of the gather's time.
+    return np.take(X, rows, axis=0, out=out[: len(rows)], mode="clip")
 
 
 def stochastic(
@@ -192,7 +195,7 @@ def stochastic(
                 else:
                     rows = order[start:stop]
                     X_b = _gather(X, rows, X_buf)
-                    Y_b = np.take(Y, rows, axis=0, out=Y_buf[: stop - start])
+                    Y_b = _gather(Y, rows, Y_buf)
                     sw_b = None if sample_weight is None else sample_weight[rows]
                 value, grad = fun(theta, X_b, Y_b, sw_b)
                 accumulated += value * (stop - start)
