@@ -20,6 +20,10 @@ from skperceptron._network import Objective, initial_theta
 from skperceptron._optimizers import Adam
 from skperceptron._solvers import _gather
 
+# run.py's floor, so that both scripts divide by the same definition of it. Run as
+# ``python benchmarks/profile_step.py``, this folder is on sys.path.
+from run import Clock, mlp_gemm_floor
+
 BATCH = 256
 
 
@@ -70,23 +74,8 @@ def main():
             spent.append(clock() - t0)
         return np.array(spent)
 
-    rng = np.random.default_rng(0)
-    W = [(0.05 * rng.standard_normal((i, o))).astype(dtype) for i, o in zip(units, units[1:])]
-    A = [(0.05 * rng.standard_normal((BATCH, o))).astype(dtype) for o in units[1:]]
-    D = [a.copy() for a in A]
-    G = [np.empty_like(w) for w in W]
-
     def floor():
-        t0 = clock()
-        for _ in starts:
-            inputs = [X_b] + A[:-1]
-            for i, w in enumerate(W):
-                np.matmul(inputs[i], w, out=A[i])
-            for i in range(len(W) - 1, -1, -1):
-                np.matmul(inputs[i].T, D[i], out=G[i])
-                if i > 0:
-                    np.matmul(D[i], W[i].T, out=D[i - 1])
-        return clock() - t0
+        return mlp_gemm_floor(Clock(1), d, units[1:-1], units[-1], [BATCH] * len(starts), dtype)
 
     with threadpool_limits(limits=1, user_api="blas"):
         in_loop()  # warm-up
