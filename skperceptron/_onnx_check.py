@@ -25,7 +25,7 @@ def final_estimator(model):
 
 
 def _frame_array(frame):
-    kinds = {np.dtype(t).kind for t in frame.dtypes}
+    kinds = {getattr(t, "kind", "O") for t in frame.dtypes}
     if not kinds <= set("biuf"):
         raise TypeError(
             "to_onnx builds one numeric input tensor; the DataFrame has non-numeric "

@@ -19,6 +19,7 @@ through one reader per estimator; the tests enforce that list.
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 try:
     import skl2onnx
@@ -126,6 +127,7 @@ def _hidden_names(activation, n_hidden):
 
 def read_network(model):
     """The fitted network of an MLP, from the attributes in FITTED_ATTRIBUTES."""
+    check_is_fitted(model)
     coefs, intercepts = list(model.coefs_), list(model.intercepts_)
     out_activation, n_outputs = model.out_activation_, int(model.n_outputs_)
     if out_activation not in OUTPUT_LINKS:
@@ -146,6 +148,7 @@ def read_network(model):
 
 def read_linear(model):
     """The fitted perceptron, from the attributes in FITTED_ATTRIBUTES."""
+    check_is_fitted(model)
     coef, intercept = np.asarray(model.coef_), np.asarray(model.intercept_)
     temperature, classes = float(model.temperature_), model.classes_
     if not temperature > 0:
