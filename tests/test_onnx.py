@@ -176,6 +176,19 @@ def test_multilabel_labels_and_probabilities(dtype):
     assert out["label"].shape == (300, 4) and out["label"].dtype == np.int64
     np.testing.assert_array_equal(out["label"], model.predict(X))
     assert _error(out["probabilities"], model.predict_proba(X)) <= RTOL[dtype]
+    plain = sko.run_onnx(skl2onnx.to_onnx(model, X[:1]), X)  # skl2onnx's defaults
+    np.testing.assert_array_equal(plain["label"], model.predict(X))
+
+
+def test_integer_input_is_cast_like_validate_data():
+    X, y = _data(load_digits, np.float64)
+    X_int = np.round(X * 4).astype(np.int64)
+    model = MLPClassifier((16,), solver="lbfgs", max_iter=40, random_state=0).fit(X_int, y)
+    onx = skl2onnx.to_onnx(model, X_int[:1], options={id(model): {"zipmap": False}})
+    assert onx.graph.input[0].type.tensor_type.elem_type == 7  # INT64
+    out = sko.run_onnx(onx, X_int)
+    np.testing.assert_array_equal(out["label"], model.predict(X_int))
+    assert _error(out["probabilities"], model.predict_proba(X_int)) <= 1e-12
 
 
 def test_mlp_decision_function_as_raw_scores():
