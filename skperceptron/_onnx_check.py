@@ -103,8 +103,8 @@ def check_onnx(onnx_model, model, X, *, raw_scores=False, rtol=None):
     raw_scores : bool, default=False
         Whether the graph's second output holds decision scores, not probabilities.
     rtol : float, default=None
-        Tolerance of :func:`relative_error`; None uses 1e-12 for float64 graphs and
-        1e-5 for float32 graphs.
+        Largest allowed ``max |onnx - python| / max(|python|, 1)``; None uses 1e-12
+        for float64 graphs and 1e-5 for float32 graphs.
 
     Returns
     -------
