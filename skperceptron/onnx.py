@@ -210,8 +210,16 @@ def _classifier_shapes(operator):
     else:
         label_type = Int64TensorType([n])
     operator.outputs[0].type = label_type
-    n_columns = len(labels.classes)
-    operator.outputs[1].type = _float_type(operator.inputs[0])([n, n_columns])
+    float_type = _float_type(operator.inputs[0])
+    if _zipmap_on(operator.scope_inst, operator.raw_operator, labels):
+        float_type = FloatTensorType  # ONNX's ZipMap takes float32 only
+    operator.outputs[1].type = float_type([n, len(labels.classes)])
+
+
+def _zipmap_on(scope, model, labels):
+    options = scope.get_options(model, {"zipmap": True})
+    # "columns" splits the tensor with ArrayFeatureExtractor, which takes float64 too.
+    return labels.kind != "multilabel" and options["zipmap"] is True
 
 
 def _regressor_shapes(operator):
@@ -232,8 +240,10 @@ def _graph_and_input(scope, operator, container):
     return g, x
 
 
-def _emit(g, operator, label, scores):
+def _emit(g, operator, label, scores, labels):
     g.op("Identity", label, out=operator.outputs[0].full_name)
+    if g.is_double and _zipmap_on(g.container, operator.raw_operator, labels):
+        scores = g.op("Cast", scores, to=TensorProto.FLOAT)
     g.op("Identity", scores, out=operator.outputs[1].full_name)
 
 
@@ -272,7 +282,7 @@ def _convert_mlp_classifier(scope, operator, container):
             proba = _two_columns(g, g.op("Sub", g.const(1.0), p), p)
     if raw_scores:
         proba = _two_columns(g, g.op("Neg", z), z) if kind == "binary" else z
-    _emit(g, operator, label, proba)
+    _emit(g, operator, label, proba, spec.labels)
 
 
 def _convert_perceptron(scope, operator, container):
@@ -290,7 +300,7 @@ def _convert_perceptron(scope, operator, container):
     else:
         label = _label_of(g, spec.labels, g.op("ArgMax", s, axis=1, keepdims=0))
         proba, scores = g.op("Softmax", scaled, axis=1), s
-    _emit(g, operator, label, scores if raw_scores else proba)
+    _emit(g, operator, label, scores if raw_scores else proba, spec.labels)
 
 
 def _convert_mlp_regressor(scope, operator, container):

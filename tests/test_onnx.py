@@ -277,17 +277,28 @@ def test_perceptron_probabilities_match_predict_proba(n_classes):
 
 
 # --------------------------------------------------------------- pipelines
-def test_plain_skl2onnx_converts_a_pipeline_with_zipmap():
-    X, y = _data(load_digits, np.float32)
-    pipe = make_pipeline(StandardScaler(), PCA(20, random_state=0),
-                         MLPClassifier((16,), solver="lbfgs", max_iter=60, random_state=0))
-    pipe.fit(X, y)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("final", ["mlp", "perceptron"])
+def test_plain_skl2onnx_converts_a_pipeline_with_zipmap(final, dtype):
+    X, y = _data(load_digits, dtype)
+    y = np.array([f"digit {v}" for v in y])
+    last = (MLPClassifier((16,), solver="lbfgs", max_iter=60, random_state=0)
+            if final == "mlp" else PerceptronClassifier(random_state=0))
+    steps = [StandardScaler(), PCA(20, random_state=0)] if final == "mlp" else [StandardScaler()]
+    pipe = make_pipeline(*steps, last).fit(X, y)
     onx = skl2onnx.to_onnx(pipe, X[:1])  # skl2onnx's defaults: zipmap on
     out = sko.run_onnx(onx, X)
     np.testing.assert_array_equal(out["output_label"], pipe.predict(X))
     proba = np.array([[row[c] for c in pipe.classes_] for row in out["output_probability"]],
-                     dtype=np.float32)  # ZipMap gives float32
-    assert _error(proba, pipe.predict_proba(X)) <= 1e-5
+                     dtype=np.float32)  # ZipMap gives float32, also in a float64 graph
+    if final == "mlp":
+        assert _error(proba, pipe.predict_proba(X)) <= 1e-5
+    else:
+        assert _error(proba, _perceptron_contract(pipe[-1], pipe[:-1].transform(X))) <= 1e-5
+    columns = skl2onnx.to_onnx(pipe, X[:1], options={id(last): {"zipmap": "columns"}})
+    out = sko.run_onnx(columns, X)
+    np.testing.assert_array_equal(out["output_label"], pipe.predict(X))
+    assert len(out) == 1 + len(pipe.classes_)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
