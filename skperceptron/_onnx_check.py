@@ -61,7 +61,31 @@ def sample_array(X):
 
 
 def run_onnx(onnx_model, X):
-    """Outputs of the graph on ``X``, by output name (CPU provider)."""
+    """Run a graph in onnxruntime (CPU provider) and return its outputs by name.
+
+    Parameters
+    ----------
+    onnx_model : onnx.ModelProto or bytes
+        The graph, e.g. from :func:`to_onnx`.
+    X : ndarray of shape (n_samples, n_features)
+        Input of the graph's dtype (float32 or float64).
+
+    Returns
+    -------
+    outputs : dict
+        ``{"label": ..., "probabilities": ...}`` for classifiers, ``{"variable":
+        ...}`` for regressors (skl2onnx's output names).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skperceptron import MLPRegressor
+    >>> from skperceptron.onnx import run_onnx, to_onnx
+    >>> X = np.random.default_rng(0).normal(size=(50, 3))
+    >>> reg = MLPRegressor(hidden_layer_sizes=(4,), solver="lbfgs").fit(X, X.sum(1))
+    >>> run_onnx(to_onnx(reg, X), X)["variable"].shape
+    (50, 1)
+    """
     payload = onnx_model if isinstance(onnx_model, bytes) else onnx_model.SerializeToString()
     session = onnxruntime.InferenceSession(payload, providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
@@ -115,6 +139,18 @@ def check_onnx(onnx_model, model, X, *, raw_scores=False, rtol=None):
     ------
     OnnxMismatchError
         If a label differs, or a floating output is further than ``rtol`` away.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skperceptron import PerceptronClassifier
+    >>> from skperceptron.onnx import check_onnx, to_onnx
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = PerceptronClassifier(random_state=0).fit(X, y)
+    >>> onx = to_onnx(clf, X, options={"raw_scores": True})
+    >>> errors = check_onnx(onx, clf, X[::2], raw_scores=True)
+    >>> bool(errors["probabilities"] < 1e-12)
+    True
     """
     X_graph = sample_array(X)
     rtol = RTOL[X_graph.dtype] if rtol is None else rtol
