@@ -336,6 +336,7 @@ def test_dataframe_sample_gives_one_input_of_its_dtype():
     onx = sko.to_onnx(model, frame)
     assert len(onx.graph.input) == 1
     assert onx.graph.input[0].type.tensor_type.elem_type == 11  # DOUBLE
+    # A float32 graph of a float64 model: compared with float64 predictions.
     onx32 = sko.to_onnx(model, frame.astype(np.float32), rtol=1e-4)
     assert onx32.graph.input[0].type.tensor_type.elem_type == 1  # FLOAT
     with pytest.raises(TypeError, match="non-numeric"):
