@@ -374,6 +374,8 @@ def test_clear_errors_for_what_cannot_be_converted():
         sko.to_onnx(reg, X, options={"raw_scores": True})
     with pytest.raises(NotFittedError):
         sko.to_onnx(MLPClassifier(), X)
+    with pytest.raises(TypeError, match="skperceptron's estimators"):
+        sko.to_onnx(StandardScaler().fit(X), X)
     with pytest.raises(ValueError, match="expects"):
         from skl2onnx.common.data_types import DoubleTensorType
 
