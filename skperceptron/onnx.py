@@ -1,0 +1,421 @@
+"""ONNX export of MLPClassifier, MLPRegressor and PerceptronClassifier.
+
+An optional module (extra ``[onnx]``: skl2onnx, onnx, onnxruntime), never imported by
+the package root. Importing it registers a parser, a shape calculator and a converter
+with skl2onnx for each of the three estimators, so ``skl2onnx.to_onnx(model, X[:1])``
+converts them alone or as the last step of a :class:`~sklearn.pipeline.Pipeline`.
+:func:`to_onnx` adds sensible defaults and checks the graph in onnxruntime.
+
+Graph outputs follow skl2onnx's conventions: classifiers give ``label`` (int64 or
+string, shape ``(n,)``; an int64 indicator matrix ``(n, n_labels)`` for multilabel
+models) and ``probabilities`` ``(n, n_classes)``; regressors give ``variable``
+``(n, n_outputs)``. The option ``raw_scores=True`` replaces the probabilities by the
+decision scores (binary: ``[-s, s]``, so that column 1 is ``decision_function``).
+
+The converters read only the fitted attributes listed in :data:`FITTED_ATTRIBUTES`,
+through one reader per estimator; the tests enforce that list.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+try:
+    import skl2onnx
+    from onnx import TensorProto
+    from skl2onnx import update_registered_converter
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+except ImportError as error:  # pragma: no cover - exercised without the extra
+    raise ImportError(
+        "skperceptron.onnx needs skl2onnx, onnx and onnxruntime: "
+        "pip install 'skperceptron[onnx]'."
+    ) from error
+
+from ._mlp import MLPClassifier, MLPRegressor
+from ._onnx_check import (
+    OnnxMismatchError,
+    check_onnx,
+    final_estimator,
+    run_onnx,
+    sample_array,
+)
+from ._onnx_graph import ACTIVATIONS, OUTPUT_LINKS, Graph, dense, forward
+from ._perceptron import PerceptronClassifier
+
+__all__ = ["FITTED_ATTRIBUTES", "OnnxMismatchError", "check_onnx", "run_onnx", "to_onnx"]
+
+FITTED_ATTRIBUTES = {
+    "MLPClassifier": (
+        "activation", "classes_", "coefs_", "intercepts_", "n_outputs_", "out_activation_",
+    ),
+    "MLPRegressor": ("activation", "coefs_", "intercepts_", "n_outputs_", "out_activation_"),
+    "PerceptronClassifier": ("classes_", "coef_", "intercept_", "temperature_"),
+}
+"""The attributes (and the ``activation`` parameter) each converter reads."""
+
+TRAINING_ONLY_ATTRIBUTES = frozenset({
+    "best_loss_", "best_validation_score_", "feature_names_in_", "loss_", "loss_curve_",
+    "n_features_in_", "n_iter_", "n_layers_", "t_", "validation_loss_curve_",
+    "validation_scores_",
+})
+"""Fitted attributes that do not change predictions (diagnostics, input checks)."""
+
+CLASSIFIER_OPTIONS = {
+    "zipmap": [True, False, "columns"],
+    "output_class_labels": [False, True],
+    "raw_scores": [False, True],
+    "nocl": [False],  # skl2onnx's zipmap asks for it; class indices are not offered
+}
+
+
+# ------------------------------------------------------------- fitted state
+@dataclass(frozen=True)
+class Labels:
+    kind: str  # "binary", "multiclass" or "multilabel"
+    classes: np.ndarray  # int64 or str, as the graph emits them
+
+
+@dataclass(frozen=True)
+class Network:
+    coefs: tuple
+    intercepts: tuple
+    hidden: tuple
+    out_activation: str
+    labels: Labels = None  # classifiers only
+
+
+@dataclass(frozen=True)
+class Linear:
+    coef: np.ndarray
+    intercept: np.ndarray
+    temperature: float
+    labels: Labels
+
+
+def _label_values(classes):
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "biu":
+        return classes.astype(np.int64)
+    if classes.dtype.kind == "f":
+        if not np.array_equal(classes, np.round(classes)):
+            raise ValueError(
+                f"ONNX labels are int64 or strings; classes_ {classes} are floats that "
+                "are not integers. Fit with integer or string labels."
+            )
+        return classes.astype(np.int64)
+    if classes.dtype.kind in "UO" and all(isinstance(c, str) for c in classes):
+        return classes.astype(str)
+    raise TypeError(f"Cannot convert class labels of dtype {classes.dtype} to ONNX.")
+
+
+def _hidden_names(activation, n_hidden):
+    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    unknown = sorted(set(names) - set(ACTIVATIONS))
+    if len(names) != n_hidden or unknown:
+        raise ValueError(
+            f"Cannot convert activation={activation!r} for {n_hidden} hidden layer(s); "
+            f"the converter knows {sorted(ACTIVATIONS)}."
+        )
+    return tuple(names)
+
+
+def read_network(model):
+    """The fitted network of an MLP, from the attributes in FITTED_ATTRIBUTES."""
+    check_is_fitted(model)
+    coefs, intercepts = list(model.coefs_), list(model.intercepts_)
+    out_activation, n_outputs = model.out_activation_, int(model.n_outputs_)
+    if out_activation not in OUTPUT_LINKS:
+        raise ValueError(f"Cannot convert out_activation_={out_activation!r}.")
+    if coefs[-1].shape[1] != n_outputs:
+        raise ValueError("coefs_ and n_outputs_ disagree; is the model fitted?")
+    hidden = _hidden_names(model.activation, len(coefs) - 1)
+    labels = None
+    if isinstance(model, MLPClassifier):
+        kind = {"softmax": "multiclass", "logistic": "binary"}.get(out_activation)
+        if kind is None:
+            raise ValueError(f"A classifier with out_activation_={out_activation!r}.")
+        if kind == "binary" and n_outputs > 1:
+            kind = "multilabel"
+        labels = Labels(kind, _label_values(model.classes_))
+    return Network(tuple(coefs), tuple(intercepts), hidden, out_activation, labels)
+
+
+def read_linear(model):
+    """The fitted perceptron, from the attributes in FITTED_ATTRIBUTES."""
+    check_is_fitted(model)
+    coef, intercept = np.asarray(model.coef_), np.asarray(model.intercept_)
+    temperature, classes = float(model.temperature_), model.classes_
+    if not temperature > 0:
+        raise ValueError(f"temperature_ must be positive, got {temperature}.")
+    kind = "binary" if coef.shape[0] == 1 else "multiclass"
+    return Linear(coef, intercept, temperature, Labels(kind, _label_values(classes)))
+
+
+def _read(model):
+    return read_linear(model) if isinstance(model, PerceptronClassifier) else read_network(model)
+
+
+# ------------------------------------------------------ parser and shapes
+def _parse_classifier(scope, model, inputs, custom_parsers=None):
+    if _read(model).labels.kind != "multilabel":
+        # Binary and multiclass: skl2onnx's own classifier parser (label,
+        # probabilities and the zipmap / output_class_labels options).
+        from skl2onnx._parse import _parse_sklearn_classifier
+
+        return _parse_sklearn_classifier(scope, model, inputs, custom_parsers)
+    asked = scope.get_options(model)  # the options the caller set, no defaults
+    if asked.get("zipmap") not in (None, False) or asked.get("output_class_labels"):
+        raise ValueError(
+            "A multilabel model has an indicator-matrix label; options zipmap and "
+            "output_class_labels do not apply. Pass zipmap=False."
+        )
+    operator = scope.declare_local_operator(_ALIASES[type(model)], model)
+    operator.inputs = inputs
+    operator.outputs.append(scope.declare_local_variable("label", Int64TensorType()))
+    operator.outputs.append(scope.declare_local_variable("probabilities", FloatTensorType()))
+    return operator.outputs
+
+
+def _float_type(variable):
+    return DoubleTensorType if not isinstance(variable.type, FloatTensorType) else FloatTensorType
+
+
+def _check_input(operator, n_features):
+    if len(operator.inputs) != 1:
+        raise ValueError(f"{operator.raw_operator!r} needs a single input tensor.")
+    kind = type(operator.inputs[0].type)
+    if kind not in (FloatTensorType, DoubleTensorType, Int64TensorType):
+        raise TypeError(f"Cannot convert input of type {kind.__name__}; needs numbers.")
+    shape = operator.inputs[0].type.shape
+    if len(shape) != 2 or (isinstance(shape[1], int) and shape[1] != n_features):
+        raise ValueError(f"Input shape {shape}; the model expects (n, {n_features}).")
+
+
+def _classifier_shapes(operator):
+    spec = _read(operator.raw_operator)
+    weights = spec.coef.T if isinstance(spec, Linear) else spec.coefs[0]
+    _check_input(operator, weights.shape[0])
+    n = operator.inputs[0].get_first_dimension()
+    labels = spec.labels
+    if labels.kind == "multilabel":
+        label_type = Int64TensorType([n, len(labels.classes)])
+    elif labels.classes.dtype.kind == "U":
+        label_type = StringTensorType([n])
+    else:
+        label_type = Int64TensorType([n])
+    operator.outputs[0].type = label_type
+    float_type = _float_type(operator.inputs[0])
+    if _zipmap_on(operator.scope_inst, operator.raw_operator, labels):
+        float_type = FloatTensorType  # ONNX's ZipMap takes float32 only
+    operator.outputs[1].type = float_type([n, len(labels.classes)])
+
+
+def _zipmap_on(scope, model, labels):
+    options = scope.get_options(model, {"zipmap": True})
+    # "columns" splits the tensor with ArrayFeatureExtractor, which takes float64 too.
+    return labels.kind != "multilabel" and options["zipmap"] is True
+
+
+def _regressor_shapes(operator):
+    spec = read_network(operator.raw_operator)
+    _check_input(operator, spec.coefs[0].shape[0])
+    n = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = _float_type(operator.inputs[0])([n, spec.coefs[-1].shape[1]])
+
+
+# ------------------------------------------------------------- converters
+def _graph_and_input(scope, operator, container):
+    variable = operator.inputs[0]
+    double = not isinstance(variable.type, FloatTensorType)
+    g = Graph(scope, container, np.float64 if double else np.float32)
+    x = variable.full_name
+    if not isinstance(variable.type, (FloatTensorType, DoubleTensorType)):
+        x = g.op("Cast", x, to=TensorProto.DOUBLE)  # integers: as validate_data does
+    return g, x
+
+
+def _emit(g, operator, label, scores, labels):
+    g.op("Identity", label, out=operator.outputs[0].full_name)
+    if g.is_double and _zipmap_on(g.container, operator.raw_operator, labels):
+        scores = g.op("Cast", scores, to=TensorProto.FLOAT)
+    g.op("Identity", scores, out=operator.outputs[1].full_name)
+
+
+def _label_of(g, labels, index):
+    """Gather class labels at integer indices of shape (n,)."""
+    return g.op("Gather", g.const(labels.classes, "classes", dtype=labels.classes.dtype),
+                index, axis=0)
+
+
+def _flat_index(g, positive):
+    as_int = g.op("Cast", positive, to=TensorProto.INT64)
+    return g.op("Reshape", as_int, g.const([-1], "flat", dtype=np.int64))
+
+
+def _two_columns(g, first, second):
+    return g.op("Concat", first, second, axis=1)
+
+
+def _convert_mlp_classifier(scope, operator, container):
+    model = operator.raw_operator
+    spec = read_network(model)
+    raw_scores = container.get_options(model, {"raw_scores": False})["raw_scores"]
+    g, x = _graph_and_input(scope, operator, container)
+    z = forward(g, x, spec.coefs, spec.intercepts, spec.hidden)
+    kind = spec.labels.kind
+    if kind == "multiclass":
+        proba = g.op("Softmax", z, axis=1)
+        label = _label_of(g, spec.labels, g.op("ArgMax", proba, axis=1, keepdims=0))
+    else:
+        p = g.op("Sigmoid", z)
+        positive = g.op("Greater", p, g.const(0.5))
+        if kind == "multilabel":
+            label, proba = g.op("Cast", positive, to=TensorProto.INT64), p
+        else:
+            label = _label_of(g, spec.labels, _flat_index(g, positive))
+            proba = _two_columns(g, g.op("Sub", g.const(1.0), p), p)
+    if raw_scores:
+        proba = _two_columns(g, g.op("Neg", z), z) if kind == "binary" else z
+    _emit(g, operator, label, proba, spec.labels)
+
+
+def _convert_perceptron(scope, operator, container):
+    model = operator.raw_operator
+    spec = read_linear(model)
+    raw_scores = container.get_options(model, {"raw_scores": False})["raw_scores"]
+    g, x = _graph_and_input(scope, operator, container)
+    s = dense(g, x, spec.coef.T, spec.intercept)
+    scaled = g.op("Div", s, g.const(spec.temperature))
+    if spec.labels.kind == "binary":
+        label = _label_of(g, spec.labels, _flat_index(g, g.op("Greater", s, g.const(0.0))))
+        p = g.op("Sigmoid", scaled)
+        proba = _two_columns(g, g.op("Sub", g.const(1.0), p), p)
+        scores = _two_columns(g, g.op("Neg", s), s)
+    else:
+        label = _label_of(g, spec.labels, g.op("ArgMax", s, axis=1, keepdims=0))
+        proba, scores = g.op("Softmax", scaled, axis=1), s
+    _emit(g, operator, label, scores if raw_scores else proba, spec.labels)
+
+
+def _convert_mlp_regressor(scope, operator, container):
+    spec = read_network(operator.raw_operator)
+    g, x = _graph_and_input(scope, operator, container)
+    z = forward(g, x, spec.coefs, spec.intercepts, spec.hidden)
+    y = OUTPUT_LINKS[spec.out_activation](g, z)
+    g.op("Identity", y, out=operator.outputs[0].full_name)
+
+
+_ALIASES = {
+    MLPClassifier: "SkperceptronMLPClassifier",
+    MLPRegressor: "SkperceptronMLPRegressor",
+    PerceptronClassifier: "SkperceptronPerceptronClassifier",
+}
+
+
+def _register():
+    for cls, convert in ((MLPClassifier, _convert_mlp_classifier),
+                         (PerceptronClassifier, _convert_perceptron)):
+        update_registered_converter(
+            cls, _ALIASES[cls], _classifier_shapes, convert,
+            parser=_parse_classifier, options=CLASSIFIER_OPTIONS,
+        )
+    update_registered_converter(
+        MLPRegressor, _ALIASES[MLPRegressor], _regressor_shapes, _convert_mlp_regressor
+    )
+
+
+_register()
+
+
+# ------------------------------------------------------------------ helper
+def _helper_options(estimator, options):
+    if not isinstance(estimator, tuple(_ALIASES)):
+        raise TypeError(
+            f"to_onnx converts skperceptron's estimators (alone or last in a "
+            f"Pipeline); got {type(estimator).__name__}. Use skl2onnx.to_onnx."
+        )
+    allowed = CLASSIFIER_OPTIONS if isinstance(estimator, (MLPClassifier,
+                                                           PerceptronClassifier)) else {}
+    options = dict(options or {})
+    for key, value in options.items():
+        if key not in allowed:
+            raise ValueError(
+                f"Unknown option {key!r} for {type(estimator).__name__}; "
+                f"known options: {sorted(allowed)}."
+            )
+        if value not in allowed[key]:
+            raise ValueError(f"Option {key!r} must be one of {allowed[key]}; got {value!r}.")
+    if allowed:
+        options.setdefault("zipmap", False)
+    return options
+
+
+def to_onnx(model, X_sample, *, check=True, options=None, target_opset=None, rtol=None):
+    """Convert a fitted estimator or Pipeline to ONNX, checked in onnxruntime.
+
+    Parameters
+    ----------
+    model : estimator or Pipeline
+        A fitted MLPClassifier, MLPRegressor or PerceptronClassifier, or a Pipeline
+        of scikit-learn transformers that skl2onnx converts, ending in one of them.
+    X_sample : array-like or DataFrame of shape (n_samples, n_features)
+        Dense numeric rows. Its dtype decides the graph's: float32 gives a float32
+        graph, float64 (and integers) a float64 graph. A DataFrame becomes one
+        input tensor of all its columns.
+    check : bool, default=True
+        Run the graph on ``X_sample`` in onnxruntime and raise
+        :class:`OnnxMismatchError` if a label differs or an output is further than
+        ``rtol`` from the Python model's.
+    options : dict, default=None
+        Converter options of the final estimator: classifiers take ``zipmap``
+        (default False here: tensor outputs), ``output_class_labels`` and
+        ``raw_scores``; regressors take none. An unknown option raises ValueError.
+    target_opset : int, default=None
+        ONNX opset; None is skl2onnx's latest tested opset.
+    rtol : float, default=None
+        Tolerance of the check; None is 1e-12 for float64 and 1e-5 for float32 graphs.
+
+    Returns
+    -------
+    onnx_model : onnx.ModelProto
+        Input ``X``; outputs ``label`` and ``probabilities`` (classifiers) or
+        ``variable`` (regressors).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skperceptron import MLPClassifier
+    >>> from skperceptron.onnx import to_onnx, run_onnx
+    >>> X, y = load_iris(return_X_y=True)
+    >>> pipe = make_pipeline(StandardScaler(), MLPClassifier(
+    ...     (8,), solver="lbfgs", max_iter=300, random_state=0)).fit(X, y)
+    >>> onx = to_onnx(pipe, X)
+    >>> out = run_onnx(onx, X)
+    >>> bool((out["label"] == pipe.predict(X)).all())
+    True
+    >>> out["probabilities"].dtype
+    dtype('float64')
+    """
+    X = sample_array(X_sample)
+    estimator = final_estimator(model)
+    options = _helper_options(estimator, options)
+    if check and options.get("zipmap"):
+        raise ValueError("check=True compares tensor outputs; pass zipmap=False or "
+                         "check=False.")
+    onnx_model = skl2onnx.to_onnx(
+        model, X[:1], options={id(estimator): options} if options else None,
+        target_opset=target_opset,
+    )
+    if check:
+        check_onnx(onnx_model, model, X_sample, rtol=rtol,
+                   raw_scores=bool(options.get("raw_scores")))
+    return onnx_model
