@@ -2,6 +2,7 @@
 persistence. Through the public API of all three estimators."""
 
 import pickle
+import re
 import threading
 import tracemalloc
 import warnings
@@ -65,8 +66,6 @@ BAD_FIT_INPUTS = [
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_bad_input_raises_a_clear_error_and_keeps_the_fitted_model(name, case):
     _, make, message = case
-    if name == "mlp_regressor" and case[0] == "nan in y":
-        pass  # regression targets are floats: NaN must be caught too
     fitted = ESTIMATORS[name]()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -146,25 +145,61 @@ def test_absurd_hyperparameters_are_caught(Estimator, params):
 
 
 # --------------------------------------------------------------- divergence
-@pytest.mark.parametrize("learning_rate_init", [0.05, 1.0, 10.0])
+def _diverging_regressor(learning_rate_init, max_iter=30):
+    # A linear network on unscaled iris: plain SGD overflows within a few epochs.
+    return MLPRegressor(hidden_layer_sizes=(50,), activation="identity", solver="sgd",
+                        learning_rate_init=learning_rate_init, max_iter=max_iter, tol=0,
+                        random_state=0)
+
+
+def _divergence_warnings(caught):
+    return [w for w in caught if "diverged" in str(w.message)]
+
+
+@pytest.mark.parametrize("learning_rate_init", [0.05, 1.0, 10.0, 1e50])
 def test_divergence_keeps_finite_weights_of_an_earlier_epoch(learning_rate_init):
     X, y = load_iris(return_X_y=True)
-    est = MLPRegressor(hidden_layer_sizes=(50,), activation="identity", solver="sgd",
-                       learning_rate_init=learning_rate_init, max_iter=30, random_state=0)
+    est = _diverging_regressor(learning_rate_init)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            est.fit(X, y)
-        except ValueError as error:  # diverged in the very first epoch: nothing to keep
-            assert "non-finite" in str(error)
-            assert not hasattr(est, "coefs_")
-            return
-    diverged = [w for w in caught if "diverged" in str(w.message)]
-    assert all(issubclass(w.category, ConvergenceWarning) for w in diverged)
+        est.fit(X, y)
+    diverged = _divergence_warnings(caught)
+    assert len(diverged) == 1, [str(w.message) for w in caught]
+    assert diverged[0].category is ConvergenceWarning
+    epoch = int(re.search(r"at epoch (\d+)", str(diverged[0].message)).group(1))
+    assert 1 < epoch < 30  # it did diverge, and not in the first epoch
+    assert est.n_iter_ == len(est.loss_curve_) == epoch
     assert all(np.isfinite(c).all() for c in est.coefs_ + est.intercepts_)
     assert np.isfinite(est.predict(X)).all()  # finite weights that do not overflow either
-    if diverged:
-        assert est.n_iter_ == len(est.loss_curve_) and not np.isfinite(est.loss_curve_[-1]) or True
+    # The weights kept are exactly those after the last finite epoch.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = _diverging_regressor(learning_rate_init, max_iter=epoch - 1).fit(X, y)
+    for kept, expected in zip(est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_):
+        np.testing.assert_array_equal(kept, expected)
+
+
+def test_divergence_in_the_first_epoch_raises_and_keeps_the_fitted_model():
+    X, y = load_iris(return_X_y=True)
+    est = _diverging_regressor(1e150)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match="non-finite"):
+            est.fit(X, y)
+    assert "at epoch 1:" in str(_divergence_warnings(caught)[0].message)
+    assert not hasattr(est, "coefs_")  # nothing finite to keep
+
+    fitted = _diverging_regressor(1e-4, max_iter=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted.fit(X, y)
+    before = _state(fitted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(ValueError, match="non-finite"):
+            fitted.set_params(learning_rate_init=1e150).fit(X, y)
+    fitted.set_params(learning_rate_init=1e-4)
+    assert _state(fitted) == before
 
 
 # ---------------------------------------------------------------- interrupts
