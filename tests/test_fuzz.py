@@ -51,6 +51,7 @@ def datasets(draw, classification):
     return X, y, sample_weight
 
 
+@st.composite
 def mlp_params(draw):
     return dict(
         hidden_layer_sizes=draw(st.sampled_from([(), (1,), (3,), (4, 2)])),
@@ -99,31 +100,36 @@ def _check_contract(make, X, y, sample_weight, classification):
             assert np.isfinite(est.predict_proba(X) if classification else est.predict(X)).all()
 
 
-@FUZZ
-@given(data=datasets(classification=True), params=st.builds(dict), draw=st.data())
-def test_fuzz_mlp_classifier(data, params, draw):
-    p = mlp_params(draw.draw)
-    _check_contract(lambda: MLPClassifier(**p), *data, classification=True)
-
-
-@FUZZ
-@given(data=datasets(classification=False), draw=st.data())
-def test_fuzz_mlp_regressor(data, draw):
-    p = mlp_params(draw.draw)
-    p["loss"] = draw.draw(st.sampled_from(["squared_error", "huber", "absolute_error", "poisson"]))
-    _check_contract(lambda: MLPRegressor(**p), *data, classification=False)
-
-
-@FUZZ
-@given(data=datasets(classification=True), draw=st.data())
-def test_fuzz_perceptron(data, draw):
-    p = dict(
-        penalty=draw.draw(st.sampled_from([None, "l2", "l1", "elasticnet"])),
-        alpha=draw.draw(st.sampled_from([1e-4, 1.0])),
-        eta0=draw.draw(st.sampled_from([1e-3, 1.0, 1e3])),
-        average=draw.draw(st.sampled_from([False, True, 3])),
-        max_iter=draw.draw(st.integers(1, 5)),
-        early_stopping=draw.draw(st.booleans()),
+@st.composite
+def perceptron_params(draw):
+    return dict(
+        penalty=draw(st.sampled_from([None, "l2", "l1", "elasticnet"])),
+        alpha=draw(st.sampled_from([1e-4, 1.0])),
+        eta0=draw(st.sampled_from([1e-3, 1.0, 1e3])),
+        average=draw(st.sampled_from([False, True, 3])),
+        max_iter=draw(st.integers(1, 5)),
+        early_stopping=draw(st.booleans()),
         random_state=0,
     )
-    _check_contract(lambda: PerceptronClassifier(**p), *data, classification=True)
+
+
+@FUZZ
+@given(data=datasets(classification=True), params=mlp_params())
+def test_fuzz_mlp_classifier(data, params):
+    _check_contract(lambda: MLPClassifier(**params), *data, classification=True)
+
+
+@FUZZ
+@given(
+    data=datasets(classification=False),
+    params=mlp_params(),
+    loss=st.sampled_from(["squared_error", "huber", "absolute_error", "poisson"]),
+)
+def test_fuzz_mlp_regressor(data, params, loss):
+    _check_contract(lambda: MLPRegressor(loss=loss, **params), *data, classification=False)
+
+
+@FUZZ
+@given(data=datasets(classification=True), params=perceptron_params())
+def test_fuzz_perceptron(data, params):
+    _check_contract(lambda: PerceptronClassifier(**params), *data, classification=True)
