@@ -41,7 +41,9 @@ def datasets(draw, classification):
             st.sampled_from([np.nan, np.inf, -np.inf])
         )
     if classification:
-        labels = draw(st.sampled_from([[0, 1], [-1, 1], ["a", "b", "c"], [3, 7, 9, 11], [True, False]]))
+        labels = draw(
+            st.sampled_from([[0, 1], [-1, 1], ["a", "b", "c"], [3, 7, 9, 11], [True, False]])
+        )
         y = np.asarray(draw(st.lists(st.sampled_from(labels), min_size=n, max_size=n)))
     else:
         y = draw(hnp.arrays(np.float64, (n,), elements=st.floats(-1e3, 1e3)))
