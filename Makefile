@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip
 # The oldest supported scikit-learn, with the oldest numpy and scipy of pyproject.toml.
 OLDEST     := .venv-oldest
 OLDEST_PY  := $(OLDEST)/bin/python
-OLDEST_PINS := "scikit-learn==1.6.1" "numpy==1.25.2" "scipy==1.10.1"
+OLDEST_PINS := "scikit-learn==1.6.1" "numpy==1.25.2" "scipy==1.11.4"
 
 # What an install depends on: reinstall (and recompile) only when one of these changed.
 BUILD_INPUTS := pyproject.toml setup.py $(wildcard skperceptron/*.pyx)
