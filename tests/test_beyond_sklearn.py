@@ -107,7 +107,7 @@ def test_class_weight_errors(iris):
     X, y = iris
     with pytest.raises(ValueError, match="partial_fit"):
         MLPClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not in class_weight"):
         MLPClassifier(class_weight={7: 2.0}, max_iter=2).fit(X, y)
 
 

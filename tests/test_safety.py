@@ -165,8 +165,17 @@ def test_poisson_refuses_negative_targets():
     ],
 )
 def test_absurd_hyperparameters_are_caught(Estimator, params):
-    with pytest.raises((ValueError, TypeError)):
+    (name,) = params
+    fitted = Estimator(max_iter=5, random_state=0).fit(X_OK, Y_CLS)
+    before, good_params = _state(fitted), fitted.get_params()
+    # scikit-learn's wording, naming the parameter (InvalidParameterError is a ValueError).
+    message = f"The '{name}' parameter of {Estimator.__name__} must be"
+    with pytest.raises(ValueError, match=message):
         Estimator(**params).fit(X_OK, Y_CLS)
+    with pytest.raises(ValueError, match=message):
+        fitted.set_params(**params).fit(X_OK, Y_CLS)
+    fitted.set_params(**good_params)
+    assert _state(fitted) == before  # the failed fit left the fitted model as it was
 
 
 # --------------------------------------------------------------- divergence
