@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,6 @@ psutil = pytest.importorskip("psutil")  # a dependency of distributed
 
 import joblib  # noqa: E402
 from sklearn.datasets import load_digits, make_regression  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -82,9 +80,7 @@ def _search(name, **kwargs):
     search = GridSearchCV(
         Pipeline([("scale", StandardScaler()), ("est", estimator)]), grid, cv=3, **kwargs
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return search.fit(X, y)
+    return search.fit(X, y)
 
 
 def _scores(search):

@@ -23,10 +23,11 @@ FUZZ = settings(
 )
 
 # Finite values from tiny to large, with exact zeros and ties; NaN/inf are drawn
-# separately, where they must be refused.
+# separately, where they must be refused. Every constant is exact in float32
+# (2**-100 is about 7.9e-31), so an array of either dtype holds the value drawn.
 VALUES = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False, width=32),
-    st.sampled_from([0.0, 1e-30, -1e-30, 1.0, -1.0, 1e6, -1e6]),
+    st.sampled_from([0.0, 2.0**-100, -(2.0**-100), 1.0, -1.0, 1e6, -1e6]),
 )
 
 
@@ -41,7 +42,9 @@ def datasets(draw, classification):
             st.sampled_from([np.nan, np.inf, -np.inf])
         )
     if classification:
-        labels = draw(st.sampled_from([[0, 1], [-1, 1], ["a", "b", "c"], [3, 7, 9, 11], [True, False]]))
+        labels = draw(
+            st.sampled_from([[0, 1], [-1, 1], ["a", "b", "c"], [3, 7, 9, 11], [True, False]])
+        )
         y = np.asarray(draw(st.lists(st.sampled_from(labels), min_size=n, max_size=n)))
     else:
         y = draw(hnp.arrays(np.float64, (n,), elements=st.floats(-1e3, 1e3)))
@@ -51,6 +54,7 @@ def datasets(draw, classification):
     return X, y, sample_weight
 
 
+@st.composite
 def mlp_params(draw):
     return dict(
         hidden_layer_sizes=draw(st.sampled_from([(), (1,), (3,), (4, 2)])),
@@ -99,31 +103,36 @@ def _check_contract(make, X, y, sample_weight, classification):
             assert np.isfinite(est.predict_proba(X) if classification else est.predict(X)).all()
 
 
-@FUZZ
-@given(data=datasets(classification=True), params=st.builds(dict), draw=st.data())
-def test_fuzz_mlp_classifier(data, params, draw):
-    p = mlp_params(draw.draw)
-    _check_contract(lambda: MLPClassifier(**p), *data, classification=True)
-
-
-@FUZZ
-@given(data=datasets(classification=False), draw=st.data())
-def test_fuzz_mlp_regressor(data, draw):
-    p = mlp_params(draw.draw)
-    p["loss"] = draw.draw(st.sampled_from(["squared_error", "huber", "absolute_error", "poisson"]))
-    _check_contract(lambda: MLPRegressor(**p), *data, classification=False)
-
-
-@FUZZ
-@given(data=datasets(classification=True), draw=st.data())
-def test_fuzz_perceptron(data, draw):
-    p = dict(
-        penalty=draw.draw(st.sampled_from([None, "l2", "l1", "elasticnet"])),
-        alpha=draw.draw(st.sampled_from([1e-4, 1.0])),
-        eta0=draw.draw(st.sampled_from([1e-3, 1.0, 1e3])),
-        average=draw.draw(st.sampled_from([False, True, 3])),
-        max_iter=draw.draw(st.integers(1, 5)),
-        early_stopping=draw.draw(st.booleans()),
+@st.composite
+def perceptron_params(draw):
+    return dict(
+        penalty=draw(st.sampled_from([None, "l2", "l1", "elasticnet"])),
+        alpha=draw(st.sampled_from([1e-4, 1.0])),
+        eta0=draw(st.sampled_from([1e-3, 1.0, 1e3])),
+        average=draw(st.sampled_from([False, True, 3])),
+        max_iter=draw(st.integers(1, 5)),
+        early_stopping=draw(st.booleans()),
         random_state=0,
     )
-    _check_contract(lambda: PerceptronClassifier(**p), *data, classification=True)
+
+
+@FUZZ
+@given(data=datasets(classification=True), params=mlp_params())
+def test_fuzz_mlp_classifier(data, params):
+    _check_contract(lambda: MLPClassifier(**params), *data, classification=True)
+
+
+@FUZZ
+@given(
+    data=datasets(classification=False),
+    params=mlp_params(),
+    loss=st.sampled_from(["squared_error", "huber", "absolute_error", "poisson"]),
+)
+def test_fuzz_mlp_regressor(data, params, loss):
+    _check_contract(lambda: MLPRegressor(loss=loss, **params), *data, classification=False)
+
+
+@FUZZ
+@given(data=datasets(classification=True), params=perceptron_params())
+def test_fuzz_perceptron(data, params):
+    _check_contract(lambda: PerceptronClassifier(**params), *data, classification=True)

@@ -1,11 +1,7 @@
 """The package inside scikit-learn workflows: Pipeline, GridSearchCV, joblib."""
 
-import warnings
-
 import joblib
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -13,19 +9,16 @@ from sklearn.preprocessing import StandardScaler
 from skperceptron import MLPClassifier, MLPRegressor
 
 
-def test_grid_search_over_pipeline_in_parallel():
-    X, y = load_digits(return_X_y=True)
-    X, y = X[:400], y[:400]
+def test_grid_search_over_pipeline_in_parallel(digits):
+    X, y = digits[0][:400] * 16, digits[1][:400]  # unscaled: the pipeline scales
     pipe = make_pipeline(StandardScaler(), MLPClassifier(max_iter=60, random_state=0))
     grid = {
         "mlpclassifier__hidden_layer_sizes": [(16,), (32,)],
         "mlpclassifier__alpha": [1e-4, 1e-1],
         "mlpclassifier__solver": ["lbfgs", "adam"],
     }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search = GridSearchCV(pipe, grid, cv=3, n_jobs=2).fit(X, y)
-        serial = GridSearchCV(pipe, grid, cv=3, n_jobs=1).fit(X, y)
+    search = GridSearchCV(pipe, grid, cv=3, n_jobs=2).fit(X, y)
+    serial = GridSearchCV(pipe, grid, cv=3, n_jobs=1).fit(X, y)
     assert search.best_score_ > 0.85
     assert len(search.cv_results_["params"]) == 8
     # Deterministic with random_state: worker processes give the serial scores.
@@ -34,13 +27,9 @@ def test_grid_search_over_pipeline_in_parallel():
     )
 
 
-def test_joblib_round_trip_then_partial_fit_continues_exactly(tmp_path):
-    X, y = load_digits(return_X_y=True)
-    X = X[:300] / 16
-    y = y[:300]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = MLPClassifier((20,), max_iter=5, random_state=0).fit(X, y)
+def test_joblib_round_trip_then_partial_fit_continues_exactly(tmp_path, digits):
+    X, y = digits[0][:300], digits[1][:300]
+    clf = MLPClassifier((20,), max_iter=5, random_state=0).fit(X, y)
     path = tmp_path / "model.joblib"
     joblib.dump(clf, path)
     loaded = joblib.load(path)
@@ -49,12 +38,14 @@ def test_joblib_round_trip_then_partial_fit_continues_exactly(tmp_path):
     # Training goes on after loading exactly as it would have without the round trip.
     loaded.partial_fit(X, y)
     clf.partial_fit(X, y)
-    for a, b in zip(loaded.coefs_, clf.coefs_):
+    for a, b in zip(loaded.coefs_, clf.coefs_, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
 def test_loaded_regressor_learns_a_new_target(tmp_path):
-    reg = MLPRegressor(hidden_layer_sizes=(42,), random_state=42, learning_rate_init=0.01, max_iter=200)
+    reg = MLPRegressor(
+        hidden_layer_sizes=(42,), random_state=42, learning_rate_init=0.01, max_iter=200
+    )
     reg.fit([[2.0]], [4.0])
     joblib.dump(reg, tmp_path / "reg.pkl")
     loaded = joblib.load(tmp_path / "reg.pkl")
@@ -63,11 +54,9 @@ def test_loaded_regressor_learns_a_new_target(tmp_path):
     np.testing.assert_allclose(loaded.predict([[2.0]]), [1.0], rtol=1e-4)
 
 
-def test_fitted_state_is_plain_data():
-    X, y = load_digits(return_X_y=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = MLPClassifier((8,), max_iter=3, random_state=0).fit(X[:100], y[:100])
+def test_fitted_state_is_plain_data(digits):
+    X, y = digits
+    clf = MLPClassifier((8,), max_iter=3, random_state=0).fit(X[:100], y[:100])
 
     def plain(value):
         if isinstance(value, (list, tuple)):
