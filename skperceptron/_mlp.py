@@ -5,7 +5,6 @@ The training machinery lives in ``_base`` (steps), ``_network`` (objective),
 classification and regression.
 """
 
-from numbers import Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
@@ -15,15 +14,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ._base import STOCHASTIC_SOLVERS, BaseMultilayerPerceptron, store_init_params
-from ._losses import REGRESSION_LOSSES
-from ._validation import (
-    Interval,
-    StrOptions,
-    _fit_context,
-    type_of_target,
-    unique_labels,
-)
+from ._base import BaseMultilayerPerceptron
+from ._options import CLASSIFIER_CONSTRAINTS, REGRESSOR_CONSTRAINTS, STOCHASTIC_SOLVERS
+from ._state import store_init_params
+from ._validation import _fit_context, type_of_target, unique_labels
 
 
 def _stochastic_solver(estimator):
@@ -261,7 +255,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        **CLASSIFIER_CONSTRAINTS,
     }
 
     def __init__(
@@ -433,7 +427,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         Y[np.arange(len(y)), index] = 1
         return Y
 
-    def _encode_validation_targets(self, y, dtype):
+    def _encode_validation_targets(self, y, dtype, n_outputs):
         y = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -594,8 +588,9 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     ----------
     loss : {'squared_error', 'poisson', 'huber', 'absolute_error'}, \
             default='squared_error'
-        'squared_error' is half the squared error averaged over samples and outputs
-        (consistently in value and gradient); 'poisson' is half the Poisson
+        'squared_error' is half the squared error summed over outputs and averaged
+        over samples (scikit-learn's gradient; ``loss_`` is this value, so with
+        several outputs it is scikit-learn's ``loss_`` times ``n_outputs_``); 'poisson' is half the Poisson
         deviance with an exponential output, and requires ``y >= 0``; 'huber' is
         quadratic for residuals within ``huber_delta`` and linear beyond (robust to
         outliers); 'absolute_error' is the mean absolute error.
@@ -629,8 +624,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions(set(REGRESSION_LOSSES))],
-        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        **REGRESSOR_CONSTRAINTS,
     }
 
     def __init__(
@@ -733,13 +727,11 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             )
         return Y
 
-    def _encode_validation_targets(self, y, dtype):
+    def _encode_validation_targets(self, y, dtype, n_outputs):
         y = np.asarray(y, dtype=dtype)
         Y = y.reshape(len(y), -1)
-        if Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                "y_val has %d outputs, the model has %d." % (Y.shape[1], self.n_outputs_)
-            )
+        if Y.shape[1] != n_outputs:
+            raise ValueError("y_val has %d outputs, the model has %d." % (Y.shape[1], n_outputs))
         return Y
 
     def _decode_targets(self, Y):

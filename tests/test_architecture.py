@@ -16,12 +16,19 @@ ALLOWED = {
     "_validation": set(),
     "_version": set(),
     "_persistence": {"_version"},
+    "_state": {"_persistence"},
+    "_threads": set(),
+    "_batches": set(),
     "_solvers": set(),
     "_network": {"_activations", "_blas", "_losses"},
-    "_base": {"_activations", "_losses", "_network", "_optimizers", "_persistence", "_solvers",
-              "_validation"},
+    "_options": {"_activations", "_losses", "_network", "_optimizers", "_validation"},
+    "_prediction": {"_activations", "_network", "_validation"},
+    "_early_stopping": {"_network", "_solvers"},
+    "_base": {"_activations", "_batches", "_early_stopping", "_losses", "_network",
+              "_optimizers", "_options", "_persistence", "_prediction", "_solvers", "_state",
+              "_threads", "_validation"},
     "_perceptron": {"_base", "_perceptron_fast", "_persistence", "_validation"},
-    "_mlp": {"_base", "_losses", "_validation"},
+    "_mlp": {"_base", "_options", "_state", "_validation"},
 }
 
 

@@ -124,17 +124,17 @@ def test_multilabel_columns_are_independent():
     assert clf.score(X, Y) > 0.9
 
 
-def test_multioutput_regression_and_squared_error_averaging():
+def test_multioutput_regression_and_squared_error_summed_over_outputs():
     X, Y = make_regression(n_samples=120, n_features=6, n_targets=3, random_state=0)
     Y = Y / Y.std(axis=0)
     alpha = 0.01
     reg = MLPRegressor(hidden_layer_sizes=(20,), solver="lbfgs", alpha=alpha, max_iter=500, random_state=0).fit(X, Y)
     assert reg.predict(X).shape == Y.shape and reg.score(X, Y) > 0.9
-    # Closed form of the documented loss: half the squared error averaged over samples
-    # and outputs, plus alpha/2 ||W||^2 / n.
+    # Closed form of the documented loss: half the squared error summed over outputs
+    # and averaged over samples, plus alpha/2 ||W||^2 / n.
     residual = reg.predict(X) - Y
     l2 = sum((c**2).sum() for c in reg.coefs_)
-    expected = 0.5 * np.mean(residual**2) + 0.5 * alpha * l2 / len(X)
+    expected = 0.5 * np.mean((residual**2).sum(axis=1)) + 0.5 * alpha * l2 / len(X)
     assert reg.loss_ == pytest.approx(expected, rel=1e-8)
 
 
