@@ -196,3 +196,109 @@ def test_lbfgs_interrupt_keeps_best_evaluated_point():
     assert inner.value_and_grad(theta, X, Y)[0] == pytest.approx(min(values))
     coefs, _ = unpack(theta, units)
     assert np.isfinite(coefs[0]).all()
+
+
+def test_lbfgs_interrupt_counts_the_iterations_done():
+    X, Y = _linear_problem()
+    units = [4, 2]
+    inner = Objective(units, [], "squared_error", 0.0, np.float64, len(X))
+    # Oracle: how many evaluations uninterrupted runs of k iterations need.
+    evaluations = []
+    for k in range(1, 8):
+        count = []
+        lbfgs(lambda t, *a: (count.append(1), inner.value_and_grad(t, *a))[1],
+              np.zeros(n_params(units)), X, Y, None, max_iter=k, max_fun=1000, tol=0.0)
+        evaluations.append(len(count))
+    calls = []
+
+    def objective(t, Xb, Yb, sw):
+        calls.append(1)
+        if len(calls) == evaluations[4] + 1:  # the first evaluation after iteration 5
+            raise KeyboardInterrupt
+        return inner.value_and_grad(t, Xb, Yb, sw)
+
+    result = lbfgs(objective, np.zeros(n_params(units)), X, Y, None, max_iter=100, max_fun=1000, tol=0.0)
+    assert result.stop_reason == _solvers.INTERRUPTED
+    assert result.n_iter == 5
+
+
+# ------------------------------------------------------------------ hooks
+class Recorder:
+    """Hooks that log every call and ask to stop after epoch ``stop_at`` (0-based)."""
+
+    def __init__(self, stop_at=None):
+        self.events, self.records, self.thetas = [], [], []
+        self.stop_at = stop_at
+
+    def epoch_begin(self, epoch):
+        self.events.append(("begin", epoch))
+
+    def epoch_end(self, epoch, record):
+        self.events.append(("end", epoch))
+        self.records.append(record)
+        self.thetas.append(np.array(record.theta, copy=True))
+        return epoch == self.stop_at
+
+
+def test_hooks_are_called_around_each_epoch_with_its_record():
+    X, Y = _linear_problem()
+    theta = np.zeros(n_params([4, 2]))
+    # A model that trained 4 epochs before, with early stopping.
+    progress = Progress(epoch=4, t=800, validation_scores=[], best_validation_score=-np.inf)
+    scores = iter([0.3, 0.1, 0.2])
+    hooks = Recorder()
+    result, progress = _run_stochastic(
+        theta, X, Y, Adam(theta, learning_rate_init=0.01), progress, hooks=hooks,
+        max_iter=3, validation_score=lambda t: next(scores),
+    )
+    assert hooks.events == [("begin", 0), ("end", 0), ("begin", 1), ("end", 1), ("begin", 2), ("end", 2)]
+    assert [r.epoch for r in hooks.records] == [1, 2, 3]
+    assert [r.total_epochs for r in hooks.records] == [5, 6, 7]
+    assert [r.loss for r in hooks.records] == progress.loss_curve
+    assert [r.validation_score for r in hooks.records] == [0.3, 0.1, 0.2]
+    assert all(r.validation_loss is None for r in hooks.records)
+    assert result.n_epochs == 3 and result.stop_reason == _solvers.MAX_EPOCHS
+
+
+def test_a_hook_stop_keeps_that_epochs_weights():
+    X, Y = _linear_problem()
+    reference = np.zeros(n_params([4, 2]))
+    _run_stochastic(reference, X, Y, SGD(reference, learning_rate_init=0.01), max_iter=2)
+    theta = np.zeros_like(reference)
+    hooks = Recorder(stop_at=1)
+    result, progress = _run_stochastic(theta, X, Y, SGD(theta, learning_rate_init=0.01), hooks=hooks, max_iter=50)
+    assert (result.n_epochs, result.stop_reason) == (2, _solvers.HOOK)
+    assert len(progress.loss_curve) == 2
+    np.testing.assert_array_equal(theta, reference)
+    np.testing.assert_array_equal(hooks.thetas[-1], reference)
+
+
+def test_hooks_that_never_stop_change_nothing():
+    X, Y = _linear_problem()
+    plain = np.zeros(n_params([4, 2]))
+    _run_stochastic(plain, X, Y, Adam(plain, learning_rate_init=0.01), max_iter=5)
+    hooked = np.zeros_like(plain)
+    _run_stochastic(hooked, X, Y, Adam(hooked, learning_rate_init=0.01), hooks=Recorder(), max_iter=5)
+    np.testing.assert_array_equal(plain, hooked)
+
+
+def test_lbfgs_hooks_see_each_iteration_and_can_stop_it():
+    X, Y = _linear_problem()
+    units = [4, 2]
+    obj = Objective(units, [], "squared_error", 0.0, np.float64, len(X))
+    hooks = Recorder()
+    theta = np.zeros(n_params(units))
+    result = lbfgs(obj.value_and_grad, theta, X, Y, None, max_iter=6, max_fun=1000, tol=0.0, hooks=hooks)
+    expected = [e for i in range(result.n_iter) for e in (("begin", i), ("end", i))]
+    assert hooks.events == expected and result.n_iter == 6
+    for record, x in zip(hooks.records, hooks.thetas):  # each loss is the objective at its theta
+        assert record.loss == pytest.approx(obj.value_and_grad(x, X, Y)[0], rel=1e-12)
+
+    reference = np.zeros(n_params(units))
+    lbfgs(obj.value_and_grad, reference, X, Y, None, max_iter=3, max_fun=1000, tol=0.0)
+    stopped = np.zeros(n_params(units))
+    result = lbfgs(obj.value_and_grad, stopped, X, Y, None, max_iter=100, max_fun=1000, tol=0.0,
+                   hooks=Recorder(stop_at=2))
+    assert (result.n_iter, result.stop_reason) == (3, _solvers.HOOK)
+    np.testing.assert_array_equal(stopped, reference)
+    assert result.value == pytest.approx(obj.value_and_grad(stopped, X, Y)[0], rel=1e-12)
