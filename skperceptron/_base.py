@@ -13,40 +13,54 @@ training produced. The subclasses supply target encoding, the loss name and the
 default validation score (the abstract methods below).
 """
 
-import warnings
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import Optional
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 
 from . import _solvers
-from ._activations import ACTIVATIONS
-from ._batches import Minibatches
-from ._early_stopping import split_validation, validation_monitor
+from ._architecture import (
+    dropout_rates,
+    hidden_activations,
+    hidden_layer_sizes,
+    initialisation_activations,
+)
+from ._batches import Minibatches, batch_size
+from ._convergence import NON_FINITE_MESSAGE, finite_check, warn_lbfgs, warn_stochastic
+from ._early_stopping import explicit_validation_set, split_validation, validation_monitor
 from ._losses import LOSSES
 from ._network import Objective, initial_theta, n_coef_params, objective_block_rows, pack, unpack
 from ._optimizers import OptimizerSettings, make_optimizer
-from ._options import MLP_PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS  # noqa: F401
+from ._options import MLP_PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS
 from ._persistence import VersionedStateMixin
 from ._prediction import PredictionMixin
 from ._state import store_init_params, transactional  # noqa: F401 (importable from here)
 from ._threads import blas_thread_limit  # noqa: F401 (importable from here)
 from ._validation import (
-    InvalidParameterError,
-    _check_sample_weight,
     check_is_fitted,
     check_random_state,
     validate_input,
+    validate_sample_weight,
 )
 
-_NON_FINITE_MESSAGE = (
-    "Solver produced non-finite parameter weights. The input data may contain large "
-    "values and need to be preprocessed."
-)
+def stochastic_solver(estimator):
+    """Whether ``partial_fit`` exists: for the minibatch solvers only (``available_if``)."""
+    return estimator.solver in STOCHASTIC_SOLVERS
+
+
+# Progress field -> the attribute that keeps it between fit/partial_fit calls.
+_HISTORY = {
+    "loss_curve": "loss_curve_",
+    "validation_scores": "validation_scores_",
+    "validation_loss_curve": "validation_loss_curve_",
+    "best_loss": "best_loss_",
+    "best_validation_score": "best_validation_score_",
+    "no_improvement_count": "_no_improvement_count",
+    "t": "t_",
+    "epoch": "_epoch",
+}
 
 
 @dataclass
@@ -128,7 +142,9 @@ class BaseMultilayerPerceptron(
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         random_state = check_random_state(self.random_state)
         start = self._starting_point(layer_units, activations, random_state, X.dtype, first_pass)
-        validation_set = self._validation_set(X_val, y_val, sample_weight_val, X.dtype, Y.shape[1])
+        validation_set = explicit_validation_set(
+            self, X_val, y_val, sample_weight_val, X.dtype, Y.shape[1]
+        )
         with blas_thread_limit(self._step_rows(X.shape[0], layer_units, X.dtype), layer_units):
             if self.solver == "lbfgs":
                 outcome = self._fit_lbfgs(start, X, Y, sample_weight)
@@ -137,14 +153,14 @@ class BaseMultilayerPerceptron(
                     start, X, Y, sample_weight, random_state, incremental, validation_set
                 )
         if not np.isfinite(start.theta).all():
-            raise ValueError(_NON_FINITE_MESSAGE)
+            raise ValueError(NON_FINITE_MESSAGE)
         self._store_fitted(start, outcome)
         return self
 
     # ------------------------------------------------------------- the steps
     def _architecture(self):
         """Hidden layer sizes and activations, checked against the solver's options."""
-        hidden = self._hidden_layer_sizes()
+        hidden = hidden_layer_sizes(self.hidden_layer_sizes)
         activations = self._hidden_activations(len(hidden))
         if self.solver == "lbfgs" and (any(self._dropout_rates(len(hidden))) or self.weight_decay > 0):
             raise ValueError(
@@ -153,41 +169,11 @@ class BaseMultilayerPerceptron(
             )
         return hidden, activations
 
-    def _hidden_layer_sizes(self):
-        given = self.hidden_layer_sizes
-        sizes = list(given) if hasattr(given, "__iter__") else [given]
-        if not all(isinstance(s, Integral) and not isinstance(s, (bool, np.bool_)) for s in sizes):
-            raise InvalidParameterError(
-                "hidden_layer_sizes must be an int or a sequence of ints (one per hidden "
-                "layer); got %r." % (given,)
-            )
-        if any(s <= 0 for s in sizes):
-            raise InvalidParameterError("hidden_layer_sizes must be > 0, got %s." % sizes)
-        return [int(s) for s in sizes]
-
     def _hidden_activations(self, n_hidden):
-        """One activation name per hidden layer."""
-        if isinstance(self.activation, str):
-            return [self.activation] * n_hidden
-        names = list(self.activation)
-        if len(names) != n_hidden or not all(
-            isinstance(a, str) and a in ACTIVATIONS for a in names
-        ):
-            raise ValueError(
-                "activation given as a list needs one name per hidden layer (%d), each "
-                "among %s; got %r." % (n_hidden, sorted(ACTIVATIONS), self.activation)
-            )
-        return names
+        return hidden_activations(self.activation, n_hidden)
 
     def _dropout_rates(self, n_hidden):
-        rates = self.dropout
-        rates = [rates] * n_hidden if isinstance(rates, Real) else list(rates)
-        if len(rates) != n_hidden or not all(isinstance(p, Real) and 0 <= p < 1 for p in rates):
-            raise ValueError(
-                "dropout needs a rate in [0, 1) or one such rate per hidden layer (%d); "
-                "got %r." % (n_hidden, self.dropout)
-            )
-        return [float(p) for p in rates]
+        return dropout_rates(self.dropout, n_hidden)
 
     def _training_data(self, X, y, sample_weight, *, first_pass, incremental, classes):
         """Validated ``X``, encoded ``Y`` and the per-sample weights of the loss."""
@@ -197,30 +183,8 @@ class BaseMultilayerPerceptron(
         Y = self._encode_targets(
             y, first_pass=first_pass, incremental=incremental, classes=classes, dtype=X.dtype
         )
-        weights = self._weigh_samples(Y, _validate_sample_weight(sample_weight, X), incremental)
+        weights = self._weigh_samples(Y, validate_sample_weight(sample_weight, X), incremental)
         return X, Y, weights
-
-    def _validation_set(self, X_val, y_val, sample_weight_val, dtype, n_outputs):
-        """The user's validation set ``(X_val, Y_val, sw_val)``, or None."""
-        if X_val is None and y_val is None:
-            if sample_weight_val is not None:
-                raise ValueError("sample_weight_val is given without X_val and y_val.")
-            return None
-        if X_val is None or y_val is None:
-            raise ValueError("X_val and y_val must be given together.")
-        if not self.early_stopping:
-            raise ValueError(
-                "X_val and y_val are used for early stopping only; set early_stopping=True."
-            )
-        X_val = validate_input(self, X_val, dtype=dtype, reset=False)
-        Y_val = self._encode_validation_targets(y_val, dtype, n_outputs)
-        if Y_val.shape[0] != X_val.shape[0]:
-            raise ValueError(
-                "X_val and y_val have different numbers of samples: %d and %d."
-                % (X_val.shape[0], Y_val.shape[0])
-            )
-        sw_val = _validate_sample_weight(sample_weight_val, X_val)
-        return X_val, Y_val, self._weigh_samples(Y_val, sw_val, False)
 
     def _is_classifier(self):
         return self.__sklearn_tags__().estimator_type == "classifier"
@@ -230,11 +194,7 @@ class BaseMultilayerPerceptron(
             self._check_architecture(layer_units)
             theta = pack(self.coefs_, self.intercepts_, dtype)
             return Start(theta, layer_units, activations, self._shuffle_seed, False)
-        # Glorot's factor follows each weight layer's input activation; with one
-        # activation for all layers this is scikit-learn's draw exactly.
-        per_layer = activations + [activations[-1] if activations else self.activation]
-        if not isinstance(per_layer[-1], str):
-            per_layer[-1] = "identity"
+        per_layer = initialisation_activations(activations, self.activation)
         theta = initial_theta(layer_units, per_layer, random_state, dtype, self.weight_init)
         # Seeds every epoch's shuffle as (seed, epoch): see _batches.Minibatches.
         seed = int(random_state.randint(np.iinfo(np.int32).max))
@@ -253,7 +213,7 @@ class BaseMultilayerPerceptron(
     def _step_rows(self, n_samples, layer_units, dtype):
         """Rows of one step's products: a minibatch, or one block of the full batch."""
         rows = min(n_samples, objective_block_rows(layer_units, dtype))
-        return rows if self.solver == "lbfgs" else self._batch_size(rows, warn=False)
+        return rows if self.solver == "lbfgs" else batch_size(self.batch_size, rows, warn=False)
 
     def _objective(self, start, dtype, max_rows, **training):
         return Objective(
@@ -269,9 +229,9 @@ class BaseMultilayerPerceptron(
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
             verbose=bool(self.verbose), hooks=self._training_hooks(),
         )
-        _warn_lbfgs(result)
+        warn_lbfgs(result)
         if not np.isfinite(result.value):  # not a single finite evaluation
-            raise ValueError(_NON_FINITE_MESSAGE)
+            raise ValueError(NON_FINITE_MESSAGE)
         return Outcome(result.n_iter, result.value)
 
     def _fit_stochastic(self, start, X, Y, sample_weight, random_state, incremental, validation_set):
@@ -285,7 +245,7 @@ class BaseMultilayerPerceptron(
                 )
             validation = validation_monitor(self, start, validation_set)
         batches = Minibatches(
-            X, Y, sample_weight, self._batch_size(X.shape[0]),
+            X, Y, sample_weight, batch_size(self.batch_size, X.shape[0]),
             shuffle=self.shuffle, seed=start.shuffle_seed,
         )
         dropout = self._dropout_rates(len(start.activations))
@@ -299,7 +259,7 @@ class BaseMultilayerPerceptron(
             stop_rule=_solvers.NoImprovement(self.tol, self.n_iter_no_change, self.early_stopping),
             validation=validation,
             max_grad_norm=self.max_grad_norm,
-            is_finite=_finite_check(objective, batches),
+            is_finite=finite_check(objective, batches),
             verbose=bool(self.verbose),
         )
         progress = self._progress(start)
@@ -307,33 +267,21 @@ class BaseMultilayerPerceptron(
             objective.value_and_grad, start.theta, batches, optimizer, progress, settings,
             hooks=self._training_hooks(),
         )
-        _warn_stochastic(result, None if incremental else self.max_iter)
+        warn_stochastic(result, None if incremental else self.max_iter)
         if result.finite_epochs == 0 and not self.early_stopping:
-            raise ValueError(_NON_FINITE_MESSAGE)
+            raise ValueError(NON_FINITE_MESSAGE)
         loss = progress.loss_curve[-1] if progress.loss_curve else np.nan
         rng_state = None if rng is None else rng.bit_generator.state
         return Outcome(result.n_epochs, loss, progress, optimizer.state, rng_state)
 
     def _progress(self, start):
         """The training history this call continues (a fresh one on a first fit)."""
-        if start.first_pass or not hasattr(self, "loss_curve_"):
-            t, epoch = (0, 0) if start.first_pass else (self.t_, self._epoch)
-            if self.early_stopping:
-                return _solvers.Progress(
-                    validation_scores=[], validation_loss_curve=[], best_loss=None,
-                    best_validation_score=-np.inf, t=t, epoch=epoch,
-                )
-            return _solvers.Progress(best_loss=np.inf, t=t, epoch=epoch)
-        return _solvers.Progress(
-            loss_curve=list(self.loss_curve_),
-            validation_scores=_copy_list(self.validation_scores_),
-            validation_loss_curve=_copy_list(self.validation_loss_curve_),
-            best_loss=self.best_loss_,
-            best_validation_score=self.best_validation_score_,
-            no_improvement_count=self._no_improvement_count,
-            t=self.t_,
-            epoch=self._epoch,
-        )
+        if start.first_pass:
+            return _solvers.Progress.fresh(self.early_stopping)
+        if not hasattr(self, "loss_curve_"):  # warm start after an lbfgs fit
+            return _solvers.Progress.fresh(self.early_stopping, t=self.t_, epoch=self._epoch)
+        stored = {field: getattr(self, name) for field, name in _HISTORY.items()}
+        return _solvers.Progress(**{k: _copy_list(v) for k, v in stored.items()})
 
     def _dropout_rng(self, start):
         # The generator's state is stored as a plain dict, so that k partial_fit
@@ -344,27 +292,9 @@ class BaseMultilayerPerceptron(
             rng.bit_generator.state = state
         return rng
 
-    def _batch_size(self, n_samples, warn=True):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if warn and self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is going "
-                "to be clipped"
-            )
-        return int(np.clip(self.batch_size, 1, n_samples))
-
     def _stochastic_optimizer(self, theta, incremental, n_batches, n_decay=None):
-        settings = OptimizerSettings(
-            learning_rate_init=self.learning_rate_init,
-            learning_rate=self.learning_rate,
-            power_t=self.power_t,
-            momentum=self.momentum,
-            nesterovs_momentum=self.nesterovs_momentum,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
-            weight_decay=self.weight_decay,
+        settings = OptimizerSettings.from_params(
+            vars(self),
             total_steps=self.max_iter * n_batches,
             warmup_steps=self.learning_rate_warmup * n_batches,
             n_decay=n_decay,
@@ -392,13 +322,8 @@ class BaseMultilayerPerceptron(
         progress = outcome.progress
         if progress is None:
             return
-        self.t_, self._epoch = progress.t, progress.epoch
-        self.loss_curve_ = progress.loss_curve
-        self.validation_scores_ = progress.validation_scores
-        self.validation_loss_curve_ = progress.validation_loss_curve
-        self.best_loss_ = progress.best_loss
-        self.best_validation_score_ = progress.best_validation_score
-        self._no_improvement_count = progress.no_improvement_count
+        for field, name in _HISTORY.items():
+            setattr(self, name, getattr(progress, field))
         self._optimizer_state = outcome.optimizer_state
         if outcome.dropout_rng_state is not None:
             self._dropout_rng_state = outcome.dropout_rng_state
@@ -446,75 +371,5 @@ class BaseMultilayerPerceptron(
         return tags
 
 
-def _validate_sample_weight(sample_weight, X):
-    if sample_weight is None:
-        return None
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-    if not sample_weight.sum() > 0:
-        raise ValueError("sample_weight must have a positive sum.")
-    return sample_weight
-
-
-def _finite_check(objective, batches):
-    """``is_finite(theta)``: finite weights can still overflow the activations, so the
-    check runs the first minibatch's rows forward."""
-    rows = slice(0, batches.batch_size)
-    X, Y, sw = batches.X[rows], batches.Y[rows], batches.sample_weight
-    sw = None if sw is None else sw[rows]
-
-    def is_finite(theta):
-        with np.errstate(all="ignore"):
-            value = objective.value(theta, X, Y, sw)
-        return bool(np.isfinite(value) and np.isfinite(theta).all())
-
-    return is_finite
-
-
-def _warn_stochastic(result, max_iter):
-    """scikit-learn's warnings for how the epoch loop ended (``max_iter`` None:
-    ``partial_fit``, whose one epoch is never a lack of convergence)."""
-    if result.stop_reason == _solvers.DIVERGED:
-        warnings.warn(
-            "Training diverged at epoch %d: the loss is not finite. Training stopped and "
-            "the weights of the last finite epoch were kept; lower learning_rate_init or "
-            "scale the data." % result.n_epochs,
-            ConvergenceWarning,
-        )
-    elif result.stop_reason == _solvers.INTERRUPTED:
-        warnings.warn(
-            "Training interrupted by user; keeping the weights of the last completed "
-            "epoch.",
-            UserWarning,
-        )
-    elif result.stop_reason == _solvers.MAX_EPOCHS and max_iter is not None:
-        warnings.warn(
-            "Stochastic Optimizer: Maximum iterations (%d) reached and the optimization "
-            "hasn't converged yet." % max_iter,
-            ConvergenceWarning,
-        )
-
-
-def _warn_lbfgs(result):
-    if result.stop_reason == _solvers.INTERRUPTED:
-        warnings.warn(
-            "Training interrupted by user; keeping the best weights evaluated so far.",
-            UserWarning,
-        )
-        return
-    if result.stop_reason == _solvers.NOT_CONVERGED:
-        warnings.warn(
-            "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
-            "Increase max_iter or max_fun, or scale the data."
-            % (result.n_iter, result.status, result.message),
-            ConvergenceWarning,
-        )
-    if not result.finite:
-        warnings.warn(
-            "lbfgs reached non-finite weights or loss; keeping the best finite point it "
-            "evaluated. Scale the data or increase alpha.",
-            ConvergenceWarning,
-        )
-
-
-def _copy_list(values):
-    return None if values is None else list(values)
+def _copy_list(value):
+    return list(value) if isinstance(value, list) else value

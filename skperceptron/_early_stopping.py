@@ -13,6 +13,31 @@ from sklearn.model_selection import train_test_split
 
 from ._network import forward_in_chunks, unpack
 from ._solvers import Validation
+from ._validation import validate_input, validate_sample_weight
+
+
+def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, dtype, n_outputs):
+    """The user's validation set ``(X_val, Y_val, sw_val)`` checked and encoded as the
+    training data of this fit, or None when none is given."""
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError("sample_weight_val is given without X_val and y_val.")
+        return None
+    if X_val is None or y_val is None:
+        raise ValueError("X_val and y_val must be given together.")
+    if not estimator.early_stopping:
+        raise ValueError(
+            "X_val and y_val are used for early stopping only; set early_stopping=True."
+        )
+    X_val = validate_input(estimator, X_val, dtype=dtype, reset=False)
+    Y_val = estimator._encode_validation_targets(y_val, dtype, n_outputs)
+    if Y_val.shape[0] != X_val.shape[0]:
+        raise ValueError(
+            "X_val and y_val have different numbers of samples: %d and %d."
+            % (X_val.shape[0], Y_val.shape[0])
+        )
+    sw_val = validate_sample_weight(sample_weight_val, X_val)
+    return X_val, Y_val, estimator._weigh_samples(Y_val, sw_val, False)
 
 
 def split_validation(X, Y, sample_weight, random_state, fraction, stratify):

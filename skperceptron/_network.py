@@ -150,6 +150,8 @@ class Objective:
         ``BLOCK_BYTES`` of activations (at least 256).
     """
 
+    # Ten parameters: six define the function (network, loss, penalty, dtype, buffer
+    # size); the four keyword-only ones are optional training extras.
     def __init__(
         self,
         layer_units,

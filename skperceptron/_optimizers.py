@@ -30,7 +30,7 @@ Adding an optimizer is a class with these four members and an entry in
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Optional
 
 import numpy as np
@@ -246,6 +246,13 @@ class OptimizerSettings:
     warmup_steps: int = 0
     n_decay: Optional[int] = None
     """Leading entries of theta that weight decay shrinks (the weights)."""
+
+    @classmethod
+    def from_params(cls, params, **given):
+        """Settings from an estimator's parameters (a mapping with at least these
+        names), plus ``given`` for the fields that depend on the data."""
+        names = [f.name for f in fields(cls) if f.name not in given and f.name in params]
+        return cls(**{name: params[name] for name in names}, **given)
 
 
 def _usable_state(name, theta, state):

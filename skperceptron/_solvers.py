@@ -176,6 +176,14 @@ class Progress:
     epoch: int = 0
     validation_loss_curve: list = None
 
+    @classmethod
+    def fresh(cls, on_validation, t=0, epoch=0):
+        """A new history watching the validation score or the training loss."""
+        if on_validation:
+            return cls(validation_scores=[], validation_loss_curve=[], best_loss=None,
+                       best_validation_score=-np.inf, t=t, epoch=epoch)
+        return cls(best_loss=np.inf, t=t, epoch=epoch)
+
 
 @dataclass
 class NoImprovement:

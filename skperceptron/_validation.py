@@ -66,6 +66,16 @@ def _check_sample_weight(
     return sample_weight
 
 
+def validate_sample_weight(sample_weight, X):
+    """Non-negative sample weights in ``X``'s dtype with a positive sum, or None."""
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+    if not sample_weight.sum() > 0:
+        raise ValueError("sample_weight must have a positive sum.")
+    return sample_weight
+
+
 __all__ = [
     "_fit_context",
     "Hidden",
@@ -82,4 +92,5 @@ __all__ = [
     "unique_labels",
     "validate_data",
     "validate_input",
+    "validate_sample_weight",
 ]
