@@ -334,11 +334,6 @@ def rows_within_budget(layer_units, itemsize, budget_bytes, minimum=1):
     return max(minimum, int(budget_bytes // per_row))
 
 
-def chunk_rows(layer_units, itemsize, budget_bytes):
-    """Rows per chunk so that all layer buffers of one chunk fit ``budget_bytes``."""
-    return rows_within_budget(layer_units, itemsize, budget_bytes)
-
-
 def forward(coefs, intercepts, X, buffers, hidden):
     """The layer loop, for training and prediction alike.
 
