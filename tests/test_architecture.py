@@ -160,3 +160,19 @@ def test_modules_and_functions_stay_small():
             assert function.end_lineno - function.lineno < MAX_FUNCTION_LINES, where
             if _n_parameters(function) > MAX_PARAMETERS and not _estimator_init(cls, function):
                 assert _why_comment(lines, function), where
+
+
+def test_string_options_are_the_tables_keys():
+    from skperceptron._activations import ACTIVATIONS
+    from skperceptron._network import INITIALIZERS
+    from skperceptron._optimizers import OPTIMIZERS, SCHEDULES
+    from skperceptron._options import MLP_PARAMETER_CONSTRAINTS as C
+
+    def options(name):
+        return next(c.options for c in C[name] if hasattr(c, "options") and isinstance(c.options, set)
+                    and all(isinstance(o, str) for o in c.options))
+
+    assert options("activation") == set(ACTIVATIONS)
+    assert options("learning_rate") == set(SCHEDULES)
+    assert options("weight_init") == set(INITIALIZERS)
+    assert options("solver") == {"lbfgs"} | set(OPTIMIZERS)
