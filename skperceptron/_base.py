@@ -4,12 +4,13 @@
 body is a list of named steps::
 
     architecture -> training data (validate X/y, encode targets, weigh samples)
-      -> starting point (initial or current theta) -> validation set
-      -> solve (lbfgs | stochastic, under the BLAS thread policy) -> store
+      -> starting point (initial or current theta) -> validation (early stopping)
+      -> training objective -> solve (lbfgs | stochastic, under the BLAS thread
+      policy) -> store
 
 ``_fit`` is transactional: if anything raises, the estimator is left exactly as it was.
-Training works on a copy of the weights; :meth:`_store_fitted` alone writes what
-training produced. The subclasses supply target encoding, the loss name and the
+Training works on a copy of the weights; ``_store_fitted`` (``_fitted.py``) alone writes
+what training produced. The subclasses supply target encoding, the loss name and the
 default validation score (the abstract methods below).
 """
 
@@ -30,63 +31,37 @@ from ._architecture import (
 from ._batches import Minibatches, batch_size
 from ._convergence import NON_FINITE_MESSAGE, finite_check, warn_lbfgs, warn_stochastic
 from ._early_stopping import explicit_validation_set, split_validation, validation_monitor
-from ._losses import LOSSES
-from ._network import Objective, initial_theta, n_coef_params, objective_block_rows, pack, unpack
+from ._fitted import FittedStateMixin, Outcome, Start
+from ._network import Objective, initial_theta, n_coef_params, objective_block_rows, pack
 from ._optimizers import OptimizerSettings, make_optimizer
 from ._options import MLP_PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS
 from ._persistence import VersionedStateMixin
 from ._prediction import PredictionMixin
 from ._state import store_init_params, transactional  # noqa: F401 (importable from here)
-from ._threads import blas_thread_limit  # noqa: F401 (importable from here)
+from ._threads import blas_thread_limit  # also importable from here, as it was
 from ._validation import (
-    check_is_fitted,
     check_random_state,
     validate_input,
     validate_sample_weight,
 )
+
 
 def stochastic_solver(estimator):
     """Whether ``partial_fit`` exists: for the minibatch solvers only (``available_if``)."""
     return estimator.solver in STOCHASTIC_SOLVERS
 
 
-# Progress field -> the attribute that keeps it between fit/partial_fit calls.
-_HISTORY = {
-    "loss_curve": "loss_curve_",
-    "validation_scores": "validation_scores_",
-    "validation_loss_curve": "validation_loss_curve_",
-    "best_loss": "best_loss_",
-    "best_validation_score": "best_validation_score_",
-    "no_improvement_count": "_no_improvement_count",
-    "t": "t_",
-    "epoch": "_epoch",
-}
-
-
 @dataclass
-class Start:
-    """Where one call's training starts: theta (a private copy) and the network."""
+class TrainingData:
+    """Validated rows, encoded targets and the per-sample weights of the loss."""
 
-    theta: np.ndarray
-    layer_units: list
-    activations: list
-    shuffle_seed: int
-    first_pass: bool
-
-
-@dataclass
-class Outcome:
-    """What one call's training produced; :meth:`_store_fitted` writes it."""
-
-    n_iter: int
-    loss: float
-    progress: Optional[_solvers.Progress] = None
-    optimizer_state: Optional[dict] = None
-    dropout_rng_state: Optional[dict] = None
+    X: object
+    Y: np.ndarray
+    sample_weight: Optional[np.ndarray]
 
 
 class BaseMultilayerPerceptron(
-    PredictionMixin, VersionedStateMixin, BaseEstimator, metaclass=ABCMeta
+    FittedStateMixin, PredictionMixin, VersionedStateMixin, BaseEstimator, metaclass=ABCMeta
 ):
     """Shared implementation of the MLP estimators; not for direct use."""
 
@@ -136,22 +111,22 @@ class BaseMultilayerPerceptron(
     ):
         hidden, activations = self._architecture()
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
-        X, Y, sample_weight = self._training_data(
+        data = self._training_data(
             X, y, sample_weight, first_pass=first_pass, incremental=incremental, classes=classes
         )
-        layer_units = [X.shape[1], *hidden, Y.shape[1]]
+        layer_units = [data.X.shape[1], *hidden, data.Y.shape[1]]
         random_state = check_random_state(self.random_state)
-        start = self._starting_point(layer_units, activations, random_state, X.dtype, first_pass)
-        validation_set = explicit_validation_set(
-            self, X_val, y_val, sample_weight_val, X.dtype, Y.shape[1]
+        start = self._starting_point(layer_units, activations, random_state, data.X.dtype, first_pass)
+        step_rows = self._step_rows(data.X.shape[0], layer_units, data.X.dtype)
+        data, validation = self._validation(
+            data, start, random_state, incremental, (X_val, y_val, sample_weight_val)
         )
-        with blas_thread_limit(self._step_rows(X.shape[0], layer_units, X.dtype), layer_units):
+        objective = self._training_objective(start, data)
+        with blas_thread_limit(step_rows, layer_units):
             if self.solver == "lbfgs":
-                outcome = self._fit_lbfgs(start, X, Y, sample_weight)
+                outcome = self._fit_lbfgs(start, objective, data)
             else:
-                outcome = self._fit_stochastic(
-                    start, X, Y, sample_weight, random_state, incremental, validation_set
-                )
+                outcome = self._fit_stochastic(start, objective, data, validation, incremental)
         if not np.isfinite(start.theta).all():
             raise ValueError(NON_FINITE_MESSAGE)
         self._store_fitted(start, outcome)
@@ -184,7 +159,23 @@ class BaseMultilayerPerceptron(
             y, first_pass=first_pass, incremental=incremental, classes=classes, dtype=X.dtype
         )
         weights = self._weigh_samples(Y, validate_sample_weight(sample_weight, X), incremental)
-        return X, Y, weights
+        return TrainingData(X, Y, weights)
+
+    def _validation(self, data, start, random_state, incremental, given):
+        """The training data left after holding out early stopping's validation data,
+        and the per-epoch validation (None without early stopping)."""
+        validation_set = explicit_validation_set(self, *given, data.X.dtype, data.Y.shape[1])
+        if self.solver == "lbfgs" or not self.early_stopping:
+            return data, None
+        if incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if validation_set is None:
+            X, Y, sw, validation_set = split_validation(
+                data.X, data.Y, data.sample_weight, random_state, self.validation_fraction,
+                self._stratify(data.Y),
+            )
+            data = TrainingData(X, Y, sw)
+        return data, validation_monitor(self, start, validation_set)
 
     def _is_classifier(self):
         return self.__sklearn_tags__().estimator_type == "classifier"
@@ -221,11 +212,20 @@ class BaseMultilayerPerceptron(
             max_rows, loss_params=self._loss_params(), **training,
         )
 
+    def _training_objective(self, start, data):
+        """Loss and gradient of the network on the training data (with dropout)."""
+        X = data.X
+        if self.solver == "lbfgs":
+            return self._objective(start, X.dtype, X.shape[0])
+        dropout = self._dropout_rates(len(start.activations))
+        rng = self._dropout_rng(start) if any(dropout) else None
+        rows = batch_size(self.batch_size, X.shape[0], warn=False)
+        return self._objective(start, X.dtype, rows, dropout=dropout, rng=rng)
+
     # ---------------------------------------------------------------- solve
-    def _fit_lbfgs(self, start, X, Y, sample_weight):
-        objective = self._objective(start, X.dtype, X.shape[0])
+    def _fit_lbfgs(self, start, objective, data):
         result = _solvers.lbfgs(
-            objective.value_and_grad, start.theta, X, Y, sample_weight,
+            objective.value_and_grad, start.theta, data.X, data.Y, data.sample_weight,
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
             verbose=bool(self.verbose), hooks=self._training_hooks(),
         )
@@ -234,23 +234,11 @@ class BaseMultilayerPerceptron(
             raise ValueError(NON_FINITE_MESSAGE)
         return Outcome(result.n_iter, result.value)
 
-    def _fit_stochastic(self, start, X, Y, sample_weight, random_state, incremental, validation_set):
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True")
-        validation = None
-        if self.early_stopping:
-            if validation_set is None:
-                X, Y, sample_weight, validation_set = split_validation(
-                    X, Y, sample_weight, random_state, self.validation_fraction, self._stratify(Y)
-                )
-            validation = validation_monitor(self, start, validation_set)
+    def _fit_stochastic(self, start, objective, data, validation, incremental):
         batches = Minibatches(
-            X, Y, sample_weight, batch_size(self.batch_size, X.shape[0]),
+            data.X, data.Y, data.sample_weight, batch_size(self.batch_size, data.X.shape[0]),
             shuffle=self.shuffle, seed=start.shuffle_seed,
         )
-        dropout = self._dropout_rates(len(start.activations))
-        rng = self._dropout_rng(start) if any(dropout) else None
-        objective = self._objective(start, X.dtype, batches.batch_size, dropout=dropout, rng=rng)
         optimizer = self._stochastic_optimizer(
             start.theta, incremental, len(batches), n_coef_params(start.layer_units)
         )
@@ -271,17 +259,9 @@ class BaseMultilayerPerceptron(
         if result.finite_epochs == 0 and not self.early_stopping:
             raise ValueError(NON_FINITE_MESSAGE)
         loss = progress.loss_curve[-1] if progress.loss_curve else np.nan
+        rng = objective.rng
         rng_state = None if rng is None else rng.bit_generator.state
         return Outcome(result.n_epochs, loss, progress, optimizer.state, rng_state)
-
-    def _progress(self, start):
-        """The training history this call continues (a fresh one on a first fit)."""
-        if start.first_pass:
-            return _solvers.Progress.fresh(self.early_stopping)
-        if not hasattr(self, "loss_curve_"):  # warm start after an lbfgs fit
-            return _solvers.Progress.fresh(self.early_stopping, t=self.t_, epoch=self._epoch)
-        stored = {field: getattr(self, name) for field, name in _HISTORY.items()}
-        return _solvers.Progress(**{k: _copy_list(v) for k, v in stored.items()})
 
     def _dropout_rng(self, start):
         # The generator's state is stored as a plain dict, so that k partial_fit
@@ -302,58 +282,6 @@ class BaseMultilayerPerceptron(
         state = getattr(self, "_optimizer_state", None) if incremental else None
         return make_optimizer(self.solver, theta, settings, state)
 
-    # ---------------------------------------------------------------- store
-    def _store_fitted(self, start, outcome):
-        """Write every attribute training produces (``outcome=None``: the network only)."""
-        # Plain, independent arrays: views into theta would not survive pickling.
-        coefs, intercepts = unpack(start.theta, start.layer_units)
-        self.coefs_ = [c.copy() for c in coefs]
-        self.intercepts_ = [b.copy() for b in intercepts]
-        self.n_outputs_ = start.layer_units[-1]
-        self.n_layers_ = len(start.layer_units)
-        self.out_activation_ = LOSSES[self._loss_name()].out_activation
-        if outcome is None:
-            return
-        if start.first_pass:
-            self.t_, self._epoch = 0, 0
-            self._shuffle_seed = start.shuffle_seed
-            self._optimizer_state = self._dropout_rng_state = None
-        self.n_iter_, self.loss_ = outcome.n_iter, outcome.loss
-        progress = outcome.progress
-        if progress is None:
-            return
-        for field, name in _HISTORY.items():
-            setattr(self, name, getattr(progress, field))
-        self._optimizer_state = outcome.optimizer_state
-        if outcome.dropout_rng_state is not None:
-            self._dropout_rng_state = outcome.dropout_rng_state
-
-    def _probe(self, start):
-        """A shallow copy of the estimator whose network is ``start``'s, for scorers."""
-        probe = object.__new__(type(self))
-        probe.__dict__.update(self.__dict__)
-        probe._store_fitted(start, None)
-        return probe
-
-    def drop_training_state(self):
-        """Drop what only continued training needs, for a compact deployment file.
-
-        Removes the optimizer's state (Adam's two moment vectors, SGD's velocity) and
-        the dropout generator's state, leaving the weights and the fitted attributes.
-        Predictions are unchanged; a later ``partial_fit`` or warm-started ``fit``
-        still works and starts the optimizer afresh (so it is no longer the exact
-        continuation it would have been).
-
-        Returns
-        -------
-        self : object
-            The estimator, for chaining (``joblib.dump(est.drop_training_state(), f)``).
-        """
-        check_is_fitted(self)
-        self._optimizer_state = None
-        self._dropout_rng_state = None
-        return self
-
     @property
     def _optimizer(self):
         """The optimizer rebuilt from its stored state (read-only view, for inspection).
@@ -369,7 +297,3 @@ class BaseMultilayerPerceptron(
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _copy_list(value):
-    return list(value) if isinstance(value, list) else value
