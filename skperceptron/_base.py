@@ -30,9 +30,19 @@ from ._architecture import (
 )
 from ._batches import Minibatches, batch_size
 from ._convergence import NON_FINITE_MESSAGE, finite_check, warn_lbfgs, warn_stochastic
-from ._early_stopping import explicit_validation_set, split_validation, validation_monitor
+from ._early_stopping import (
+    explicit_validation_set,
+    split_validation,
+    validation_monitor,
+)
 from ._fitted import FittedStateMixin, Outcome, Start
-from ._network import Objective, initial_theta, n_coef_params, objective_block_rows, pack
+from ._network import (
+    Objective,
+    initial_theta,
+    n_coef_params,
+    objective_block_rows,
+    pack,
+)
 from ._optimizers import OptimizerSettings, make_optimizer
 from ._options import MLP_PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS
 from ._persistence import VersionedStateMixin
