@@ -22,9 +22,7 @@ from sklearn.utils.multiclass import (  # noqa: F401
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import (
-    _check_sample_weight as _sklearn_check_sample_weight,
-)
+from sklearn.utils.validation import _check_sample_weight as _sklearn_check_sample_weight
 from sklearn.utils.validation import (  # noqa: F401
     check_is_fitted,
     check_random_state,
