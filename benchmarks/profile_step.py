@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from skperceptron._network import Objective, initial_theta
 from skperceptron._optimizers import Adam
-from skperceptron._solvers import _gather
+from skperceptron._batches import gather as _gather
 
 # run.py's floor, so that both scripts divide by the same definition of it. Run as
 # ``python benchmarks/profile_step.py``, this folder is on sys.path.

@@ -1,8 +1,9 @@
 """skperceptron: scikit-learn-compatible perceptron and multilayer perceptron."""
 
-from ._mlp import MLPClassifier, MLPRegressor
+from ._mlp import MLPClassifier
 from ._perceptron import PerceptronClassifier
 from ._persistence import InconsistentVersionWarning
+from ._regressor import MLPRegressor
 from ._version import __version__
 
 __all__ = [

@@ -59,19 +59,20 @@ def _softmax(Z):
 
 
 def _squared_error(Y, Z, sample_weight, sw_sum, delta):
-    # Half squared error, averaged over samples AND outputs, in value and gradient
-    # alike (scikit-learn averages over outputs in the value only).
-    n_outputs = Z.shape[1]
+    # Half squared error summed over outputs, averaged over samples:
+    # 0.5 * mean_i sum_k (y_ik - z_ik)^2. Its gradient is scikit-learn's (which divides
+    # by n_samples only), so multi-output training follows scikit-learn's for the same
+    # learning_rate_init and alpha; with one output this is the plain mean.
     np.subtract(Z, Y, out=delta)
     per_sample = np.einsum("ij,ij->i", delta, delta)
-    value = 0.5 * _weighted_mean(per_sample, sample_weight, sw_sum) / n_outputs
-    _scale_delta(delta, sample_weight, sw_sum, 1.0 / n_outputs)
+    value = 0.5 * _weighted_mean(per_sample, sample_weight, sw_sum)
+    _scale_delta(delta, sample_weight, sw_sum)
     return value
 
 
 def _huber(Y, Z, sample_weight, sw_sum, delta, huber_delta=1.0):
-    # Quadratic within +-huber_delta, linear outside; averaged over outputs like
-    # squared_error. Its gradient is the residual clipped to [-delta, delta].
+    # Quadratic within +-huber_delta, linear outside; averaged over outputs (unlike
+    # squared_error, which sums them). Its gradient is the residual clipped to [-delta, delta].
     n_outputs = Z.shape[1]
     np.subtract(Z, Y, out=delta)
     r = np.abs(delta)
@@ -141,9 +142,6 @@ LOSSES = {
     "binary_log_loss": Loss("logistic", _logistic, _binary_log_loss),
     "log_loss": Loss("softmax", _softmax, _multinomial_log_loss),
 }
-
-# The public options of MLPRegressor's ``loss``.
-REGRESSION_LOSSES = ("squared_error", "poisson", "huber", "absolute_error")
 
 # Inverse links by output-activation name, for prediction from a fitted model.
 INVERSE_LINKS = {loss.out_activation: loss.inverse_link for loss in LOSSES.values()}

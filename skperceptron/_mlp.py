@@ -1,211 +1,26 @@
-"""MLPClassifier and MLPRegressor: target encoding, prediction, tags and docs.
+"""MLPClassifier: class encoding, class weights, prediction, tags and docs.
 
-The training machinery lives in ``_base`` (steps), ``_network`` (objective),
-``_solvers`` and ``_optimizers``; this module holds only what differs between
-classification and regression.
+The training machinery lives in ``_base`` (the template of ``fit``) and the modules
+below it; this module holds only what is particular to classification.
+MLPRegressor lives in ``_regressor`` and is importable from here too.
 """
 
-from numbers import Real
-
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ._base import STOCHASTIC_SOLVERS, BaseMultilayerPerceptron, store_init_params
-from ._losses import REGRESSION_LOSSES
-from ._validation import (
-    Interval,
-    StrOptions,
-    _fit_context,
-    type_of_target,
-    unique_labels,
-)
+from ._base import BaseMultilayerPerceptron, stochastic_solver
+from ._docs import fill_doc
+from ._options import CLASSIFIER_CONSTRAINTS
+from ._state import store_init_params
+from ._validation import _fit_context, type_of_target, unique_labels
 
 
-def _stochastic_solver(estimator):
-    # partial_fit exists only for minibatch solvers (hasattr is False for lbfgs).
-    return estimator.solver in STOCHASTIC_SOLVERS
-
-
-_SHARED_PARAMETERS = """\
-    hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
-        The ith element is the number of neurons in the ith hidden layer. An empty
-        tuple gives a network with no hidden layer (a generalised linear model).
-
-    activation : str or list of str, default='relu'
-        Activation function of the hidden layers, or one per hidden layer. scikit-learn's
-        'identity', 'logistic', 'tanh', 'relu', plus 'leaky_relu' (slope 0.01),
-        'elu', 'softplus', 'gelu' (exact, erf-based) and 'silu'.
-
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
-        The solver for weight optimization. 'lbfgs' is scipy's quasi-Newton L-BFGS-B
-        on the full batch; 'sgd' is minibatch stochastic gradient descent; 'adam' is
-        the minibatch optimizer of Kingma and Ba. 'adam' works well on large data
-        sets; on small ones 'lbfgs' often converges faster and better.
-
-    alpha : float, default=0.0001
-        Strength of the L2 penalty ``alpha / 2 * ||W||^2`` on the weights (not the
-        intercepts), divided by the sum of sample weights of the batch.
-
-    batch_size : int or 'auto', default='auto'
-        Minibatch size of the stochastic solvers; 'auto' is ``min(200, n_samples)``.
-        Ignored by 'lbfgs'.
-
-    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
-        Learning-rate schedule: constant ``learning_rate_init``; for 'sgd' only (as in
-        scikit-learn) ``learning_rate_init / (t + 1) ** power_t`` after each epoch with
-        ``t`` the number of samples seen, or divided by 5 each time the
-        no-improvement criterion fires (training stops when it would fall below
-        1e-6); for 'sgd' and 'adam', 'cosine' anneals the rate to 0 along a half
-        cosine over ``max_iter`` epochs of steps.
-
-    learning_rate_init : float, default=0.001
-        Initial step size of 'sgd' and 'adam'.
-
-    power_t : float, default=0.5
-        Exponent of the 'invscaling' schedule.
-
-    max_iter : int, default=200
-        Maximum number of iterations: epochs for 'sgd'/'adam', L-BFGS iterations for
-        'lbfgs'.
-
-    shuffle : bool, default=True
-        Whether to shuffle the samples at each epoch ('sgd', 'adam').
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the early-stopping split and the per-epoch
-        shuffles. The same integer gives bitwise-identical results, and the same
-        initial weights as scikit-learn's MLP.
-
-    tol : float, default=1e-4
-        Training stops when the loss (or validation score with early stopping) does
-        not improve by at least ``tol`` for ``n_iter_no_change`` consecutive epochs.
-        For 'lbfgs' it is the projected-gradient tolerance.
-
-    verbose : bool, default=False
-        Print the loss at each iteration.
-
-    warm_start : bool, default=False
-        Reuse the previous solution as initialization of the next ``fit``.
-
-    momentum : float, default=0.9
-        Momentum of 'sgd', in [0, 1].
-
-    nesterovs_momentum : bool, default=True
-        Whether 'sgd' uses Nesterov's momentum.
-
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for
-        single-label classification) and stop when the validation score stops
-        improving; the weights of the best epoch are restored. 'sgd' and 'adam' only.
-
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out for early stopping.
-
-    beta_1 : float, default=0.9
-        Decay of Adam's first-moment estimate, in [0, 1).
-
-    beta_2 : float, default=0.999
-        Decay of Adam's second-moment estimate, in [0, 1).
-
-    epsilon : float, default=1e-8
-        Adam's numerical-stability constant.
-
-    n_iter_no_change : int or np.inf, default=10
-        Number of epochs without ``tol`` improvement before stopping; ``np.inf``
-        disables the criterion.
-
-    max_fun : int, default=15000
-        Maximum number of loss evaluations of 'lbfgs'.
-
-    dropout : float or list of float, default=0.0
-        Inverted-dropout rate of the hidden layers' outputs during training ('sgd',
-        'adam'), one rate for all hidden layers or one per layer, in [0, 1).
-        Prediction is deterministic; masks are reproducible with ``random_state``.
-
-    weight_decay : float, default=0.0
-        Decoupled weight decay ('sgd', 'adam'; with 'adam' this is AdamW): each step
-        shrinks the weights by ``learning_rate * weight_decay`` independently of the
-        gradient. Distinct from ``alpha``, which adds an L2 term to the loss.
-
-    learning_rate_warmup : int, default=0
-        Number of epochs of linear learning-rate warm-up ('sgd', 'adam'), multiplying
-        any schedule.
-
-    max_grad_norm : float or None, default=None
-        Rescale each minibatch gradient to at most this global L2 norm ('sgd',
-        'adam').
-
-    weight_init : {'glorot_uniform', 'he_uniform', 'he_normal', 'lecun_normal'}, \
-            default='glorot_uniform'
-        Initial weights. 'glorot_uniform' is scikit-learn's scheme (same draws for
-        the same ``random_state``); the others draw weights from He's or LeCun's
-        distributions with zero intercepts.
-
-    scoring : str, callable or None, default=None
-        Validation score for early stopping: a scikit-learn scorer name or a
-        callable ``scorer(estimator, X, y)``; None uses :meth:`score`."""
-
-_SHARED_ATTRIBUTES = """\
-    loss_ : float
-        The loss at the end of training (mean over samples, L2 penalty included).
-
-    best_loss_ : float or None
-        The lowest epoch loss ('sgd'/'adam'); None with early stopping.
-
-    loss_curve_ : list of float
-        Loss of each epoch ('sgd'/'adam').
-
-    validation_scores_ : list of float or None
-        Validation score of each epoch with early stopping, else None.
-
-    validation_loss_curve_ : list of float or None
-        Validation loss (mean data loss, no penalty) of each epoch with early
-        stopping, else None.
-
-    best_validation_score_ : float or None
-        Best validation score with early stopping, else None.
-
-    t_ : int
-        Number of training samples seen by the stochastic solver.
-
-    coefs_ : list of ndarray
-        ``coefs_[i]`` is the weight matrix from layer ``i`` to layer ``i + 1``.
-
-    intercepts_ : list of ndarray
-        ``intercepts_[i]`` is the bias vector of layer ``i + 1``.
-
-    n_features_in_ : int
-        Number of features seen during fit.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when ``X`` has string column names.
-
-    n_iter_ : int
-        Number of iterations run by the solver in the last call.
-
-    n_layers_ : int
-        Number of layers, input and output included.
-
-    n_outputs_ : int
-        Number of output units.
-
-    out_activation_ : str
-        Name of the output activation."""
-
-
-def _fill_doc(cls):
-    cls.__doc__ = cls.__doc__.replace("%(parameters)s", _SHARED_PARAMETERS).replace(
-        "%(attributes)s", _SHARED_ATTRIBUTES
-    )
-    return cls
-
-
-@_fill_doc
+@fill_doc
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     """Multi-layer perceptron classifier, a drop-in for scikit-learn's.
 
@@ -261,7 +76,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        **CLASSIFIER_CONSTRAINTS,
     }
 
     def __init__(
@@ -328,7 +143,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             X, y, sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
         )
 
-    @available_if(_stochastic_solver)
+    @available_if(stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with one epoch over the given data.
@@ -433,7 +248,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         Y[np.arange(len(y)), index] = 1
         return Y
 
-    def _encode_validation_targets(self, y, dtype):
+    def _encode_validation_targets(self, y, dtype, n_outputs):
         y = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -581,196 +396,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return tags
 
 
-@_fill_doc
-class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
-    """Multi-layer perceptron regressor, a drop-in for scikit-learn's.
+# Defined in _regressor; importable from here as it always was.
+from ._regressor import MLPRegressor  # noqa: E402
 
-    Optimizes the half squared error (identity output) or the half Poisson deviance
-    (log link) with L-BFGS, SGD or Adam over one flat parameter vector. Parameters,
-    defaults and fitted attributes are those of
-    :class:`sklearn.neural_network.MLPRegressor`.
-
-    Parameters
-    ----------
-    loss : {'squared_error', 'poisson', 'huber', 'absolute_error'}, \
-            default='squared_error'
-        'squared_error' is half the squared error averaged over samples and outputs
-        (consistently in value and gradient); 'poisson' is half the Poisson
-        deviance with an exponential output, and requires ``y >= 0``; 'huber' is
-        quadratic for residuals within ``huber_delta`` and linear beyond (robust to
-        outliers); 'absolute_error' is the mean absolute error.
-
-%(parameters)s
-
-    huber_delta : float, default=1.0
-        Residual size where the 'huber' loss turns from quadratic to linear.
-
-    Attributes
-    ----------
-%(attributes)s
-
-    See Also
-    --------
-    MLPClassifier : Multi-layer perceptron classifier.
-    sklearn.neural_network.MLPRegressor : The estimator this one replaces.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_regression
-    >>> from skperceptron import MLPRegressor
-    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
-    >>> reg = MLPRegressor(hidden_layer_sizes=(20,), solver="lbfgs", tol=0.1,
-    ...                    random_state=0).fit(X, y)
-    >>> reg.predict(X[:2]).shape
-    (2,)
-    >>> bool(reg.score(X, y) > 0.99)
-    True
-    """
-
-    _parameter_constraints: dict = {
-        **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions(set(REGRESSION_LOSSES))],
-        "huber_delta": [Interval(Real, 0, None, closed="neither")],
-    }
-
-    def __init__(
-        self,
-        loss="squared_error",
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        dropout=0.0,
-        weight_decay=0.0,
-        learning_rate_warmup=0,
-        max_grad_norm=None,
-        weight_init="glorot_uniform",
-        scoring=None,
-        huber_delta=1.0,
-    ):
-        store_init_params(self, locals())
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
-        """Fit the model to data matrix X and targets y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data; float32 input trains a float32 model.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
-        X_val, y_val : array-like, default=None
-            An explicit validation set for early stopping (requires
-            ``early_stopping=True``), used instead of holding out
-            ``validation_fraction`` of the training data.
-        sample_weight_val : array-like of shape (n_val_samples,), default=None
-            Sample weights of the validation set.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(
-            X, y, sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
-        )
-
-    @available_if(_stochastic_solver)
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
-        """Update the model with one epoch over the given data.
-
-        ``k`` calls on the same data give exactly the model of ``fit`` with
-        ``max_iter=k``. Only available for the 'sgd' and 'adam' solvers.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        return self._fit(X, y, sample_weight, incremental=True)
-
-    def _encode_targets(self, y, *, first_pass, incremental, classes, dtype):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        Y = np.asarray(y, dtype=dtype).reshape(len(y), -1)
-        if self.loss == "poisson" and (Y < 0).any():
-            raise ValueError(
-                "Some value(s) of y are negative which is not allowed for Poisson "
-                "regression."
-            )
-        return Y
-
-    def _encode_validation_targets(self, y, dtype):
-        y = np.asarray(y, dtype=dtype)
-        Y = y.reshape(len(y), -1)
-        if Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                "y_val has %d outputs, the model has %d." % (Y.shape[1], self.n_outputs_)
-            )
-        return Y
-
-    def _decode_targets(self, Y):
-        return Y.ravel() if Y.shape[1] == 1 else Y
-
-    def _loss_name(self):
-        return self.loss
-
-    def _loss_params(self):
-        return {"huber_delta": float(self.huber_delta)} if self.loss == "huber" else {}
-
-    def _score_outputs(self, output, Y, sample_weight):
-        return r2_score(Y, output, sample_weight=sample_weight)
-
-    def predict(self, X):
-        """Predict using the multi-layer perceptron model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values, in the model's dtype.
-        """
-        output = self._forward(X)
-        return output.ravel() if output.shape[1] == 1 else output
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
+__all__ = ["MLPClassifier", "MLPRegressor"]

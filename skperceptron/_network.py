@@ -105,7 +105,7 @@ BLOCK_BYTES = 2 * 2**20
 
 def objective_block_rows(layer_units, dtype):
     """Rows per block of the objective: BLOCK_BYTES of activations, at least 256."""
-    return max(256, chunk_rows(layer_units, np.dtype(dtype).itemsize, BLOCK_BYTES))
+    return rows_within_budget(layer_units, np.dtype(dtype).itemsize, BLOCK_BYTES, minimum=256)
 
 
 def _dot_into(A, W, out):
@@ -150,6 +150,8 @@ class Objective:
         ``BLOCK_BYTES`` of activations (at least 256).
     """
 
+    # Ten parameters: six define the function (network, loss, penalty, dtype, buffer
+    # size); the four keyword-only ones are optional training extras.
     def __init__(
         self,
         layer_units,
@@ -214,22 +216,19 @@ class Objective:
     def _forward(self, theta, X, n, train):
         """Run the layers; returns the inputs each layer saw and the raw output."""
         coefs, intercepts = self._layers(theta)
-        inputs = [X]
-        A = X
-        last = len(coefs) - 1
-        for i, (W, b) in enumerate(zip(coefs, intercepts)):
-            Z = self._acts[i][:n]
-            _dot_into(A, W, Z)
-            Z += b
-            if i == last:
-                return coefs, inputs, Z
-            if self._pre[i] is not None:
-                np.copyto(self._pre[i][:n], Z)
-            self.activations[i].forward(Z)
-            A = Z
-            if train and self.dropout[i] > 0:
-                A = self._drop(i, Z, n)
-            inputs.append(A)
+        hidden = self._hidden_train if train else self._hidden_eval
+        out, inputs = forward(coefs, intercepts, X, self._acts, hidden)
+        return coefs, inputs, out
+
+    def _hidden_eval(self, i, Z):
+        if self._pre[i] is not None:
+            np.copyto(self._pre[i][: Z.shape[0]], Z)
+        self.activations[i].forward(Z)
+        return Z
+
+    def _hidden_train(self, i, Z):
+        A = self._hidden_eval(i, Z)
+        return self._drop(i, A, Z.shape[0]) if self.dropout[i] > 0 else A
 
     def _drop(self, i, A, n):
         # Inverted dropout: zero a random fraction p of units, scale the rest by
@@ -327,10 +326,32 @@ class Objective:
         return total
 
 
-def chunk_rows(layer_units, itemsize, budget_bytes):
-    """Rows per chunk so that all layer buffers of one chunk fit ``budget_bytes``."""
+def rows_within_budget(layer_units, itemsize, budget_bytes, minimum=1):
+    """Rows whose activation buffers (all layers of one row, ``itemsize`` bytes per
+    entry) fit ``budget_bytes``; at least ``minimum``. The one rule for sizing the
+    objective's blocks and prediction's chunks."""
     per_row = itemsize * max(1, sum(layer_units[1:]))
-    return max(1, int(budget_bytes // per_row))
+    return max(minimum, int(budget_bytes // per_row))
+
+
+def forward(coefs, intercepts, X, buffers, hidden):
+    """The layer loop, for training and prediction alike.
+
+    Layer ``i`` writes ``A @ W_i + b_i`` into ``buffers[i][:n]``; each hidden layer's
+    output is ``hidden(i, Z)`` (the activation in place, and in training dropout).
+    Returns the raw output of the last layer (no output link) and the list of the
+    inputs each layer saw.
+    """
+    A, inputs = X, [X]
+    last = len(coefs) - 1
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        Z = buffers[i][: X.shape[0]]
+        _dot_into(A, W, Z)
+        Z += b
+        if i == last:
+            return Z, inputs
+        A = hidden(i, Z)
+        inputs.append(A)
 
 
 def forward_in_chunks(coefs, intercepts, activations, final, X, rows_per_chunk):
@@ -347,16 +368,13 @@ def forward_in_chunks(coefs, intercepts, activations, final, X, rows_per_chunk):
     buffers = [np.empty((rows, W.shape[1]), dtype=dtype) for W in coefs]
     out = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
     forwards = [ACTIVATIONS[a].forward for a in activations[: len(coefs) - 1]]
+
+    def hidden(i, Z):
+        forwards[i](Z)
+        return Z
+
     for start in range(0, n, rows):
         stop = min(start + rows, n)
-        A = X[start:stop]
-        for i, (W, b) in enumerate(zip(coefs, intercepts)):
-            Z = buffers[i][: stop - start]
-            _dot_into(A, W, Z)
-            Z += b
-            if i < len(forwards):
-                forwards[i](Z)
-            A = Z
-        out[start:stop] = A
+        out[start:stop], _ = forward(coefs, intercepts, X[start:stop], buffers, hidden)
     (INVERSE_LINKS[final] if isinstance(final, str) else final)(out)
     return out

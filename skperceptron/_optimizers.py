@@ -13,9 +13,25 @@ Step-size schedules that depend on the step count are entries of :data:`SCHEDULE
 them. Decoupled weight decay (Loshchilov & Hutter's AdamW, and the same for SGD)
 shrinks the weights, the first ``n_decay`` entries of theta, by
 ``scheduled_rate * weight_decay`` per step, independently of the gradient.
+
+The protocol the epoch loop (``_solvers.stochastic``) relies on:
+
+- ``step(theta, grad)``: one update of ``theta`` in place; may keep no reference to
+  ``grad`` (the objective overwrites it at the next call).
+- ``epoch_end(t)``: after each finite epoch, ``t`` the samples seen so far
+  (scikit-learn's ``invscaling`` updates its rate here).
+- ``on_plateau(verbose)``: the no-improvement rule fired; True means stop training,
+  False that the optimizer adapted instead (``adaptive`` divides its rate by 5).
+- ``state``: a dict of arrays and Python scalars, everything a later call needs to
+  continue exactly; :func:`make_optimizer` rebuilds an optimizer from it.
+
+Adding an optimizer is a class with these four members and an entry in
+:data:`OPTIMIZERS` (its key becomes a ``solver`` option).
 """
 
 import math
+from dataclasses import dataclass, fields
+from typing import Optional
 
 import numpy as np
 
@@ -206,3 +222,69 @@ class Adam(_Optimizer):
         buf += self.epsilon
         np.divide(m, buf, out=buf)
         axpy(-lr, buf, theta)
+
+
+# option string of ``solver`` -> optimizer class (``'lbfgs'`` is the other solver).
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+@dataclass(frozen=True)
+class OptimizerSettings:
+    """The estimators' optimizer hyperparameters, under the estimators' names."""
+
+    learning_rate_init: float
+    learning_rate: str = "constant"
+    power_t: float = 0.5
+    momentum: float = 0.9
+    nesterovs_momentum: bool = True
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    weight_decay: float = 0.0
+    total_steps: Optional[int] = None
+    """Steps of the whole fit (the cosine schedule's span)."""
+    warmup_steps: int = 0
+    n_decay: Optional[int] = None
+    """Leading entries of theta that weight decay shrinks (the weights)."""
+
+    @classmethod
+    def from_params(cls, params, **given):
+        """Settings from an estimator's parameters (a mapping with at least these
+        names), plus ``given`` for the fields that depend on the data."""
+        names = [f.name for f in fields(cls) if f.name not in given and f.name in params]
+        return cls(**{name: params[name] for name in names}, **given)
+
+
+def _usable_state(name, theta, state):
+    """A copy of ``state`` in theta's dtype, or None if it belongs to another optimizer
+    or another network (a failed call must leave the stored state untouched)."""
+    if state is None:
+        return None
+    state = {k: (v.astype(theta.dtype) if isinstance(v, np.ndarray) else v) for k, v in state.items()}
+    arrays = [v for v in state.values() if isinstance(v, np.ndarray)]
+    if any(v.shape != theta.shape for v in arrays) or ("velocity" in state) != (name == "sgd"):
+        return None
+    return state
+
+
+def make_optimizer(name, theta, settings, state=None):
+    """The optimizer ``name`` (a key of :data:`OPTIMIZERS`) for ``theta``, continuing
+    from ``state`` when that is a usable state of the same optimizer."""
+    state = _usable_state(name, theta, state)
+    common = dict(
+        total_steps=settings.total_steps,
+        warmup_steps=settings.warmup_steps,
+        weight_decay=settings.weight_decay,
+        n_decay=settings.n_decay,
+    )
+    if name == "sgd":
+        return SGD(
+            theta, settings.learning_rate_init, settings.learning_rate, settings.momentum,
+            settings.nesterovs_momentum, settings.power_t, state=state, **common,
+        )
+    # Adam follows 'cosine'; scikit-learn's 'invscaling'/'adaptive' are SGD's only.
+    schedule = "cosine" if settings.learning_rate == "cosine" else "constant"
+    return OPTIMIZERS[name](
+        theta, settings.learning_rate_init, settings.beta_1, settings.beta_2,
+        settings.epsilon, state=state, schedule=schedule, **common,
+    )

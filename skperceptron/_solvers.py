@@ -1,52 +1,129 @@
 """Solvers: minimise ``fun(theta, X, Y, sample_weight) -> (value, grad)`` over theta.
 
-Nothing here knows about layers or estimators: a solver gets the objective as a callable
-and the flat parameter vector, and updates that vector in place.
+Nothing here knows about layers or estimators (nor imports scikit-learn): a solver gets
+the objective as a callable and the flat parameter vector, updates that vector in
+place and returns a small result record saying how it ended. The estimator turns that
+record into scikit-learn's warnings and fitted attributes.
 
 - :func:`lbfgs` hands theta to ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)``.
-- :func:`stochastic` owns the epoch loop of the minibatch optimizers: one permutation
-  per epoch, each minibatch gathered into a preallocated buffer, the no-improvement
-  stop, early stopping with best-theta restore, divergence and interrupt handling.
+- :func:`stochastic` is the epoch loop of the minibatch optimizers, over three named
+  parts: a :class:`~skperceptron._batches.Minibatches` source, a
+  :class:`NoImprovement` stop rule and one :class:`EpochRecord` per epoch.
+
+Both accept ``hooks`` (see ``docs/architecture.rst``): ``hooks.epoch_begin(epoch)``
+before each epoch (L-BFGS iteration) and ``stop = hooks.epoch_end(epoch, record)``
+after it; a truthy ``stop`` ends training after that epoch, keeping its weights. With
+``hooks=None`` nothing extra runs.
 """
 
-import warnings
 from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 import numpy as np
 import scipy.optimize
-import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
+
+# How a call ended (``result.stop_reason``).
+MAX_EPOCHS = "max_epochs"
+NO_IMPROVEMENT = "no_improvement"
+DIVERGED = "diverged"
+INTERRUPTED = "interrupted"
+HOOK = "hook"
+CONVERGED = "converged"
+NOT_CONVERGED = "not_converged"
 
 
-def lbfgs(fun, theta, X, Y, sample_weight, *, max_iter, max_fun, tol, verbose=False):
+@dataclass
+class EpochRecord:
+    """What one epoch (one L-BFGS iteration) produced; handed to ``hooks.epoch_end``."""
+
+    epoch: int
+    """Epochs done in this call, this one included."""
+    total_epochs: int
+    """Epochs done since the model was first fitted (L-BFGS: iterations of this call)."""
+    loss: Optional[float]
+    validation_score: Optional[float] = None
+    validation_loss: Optional[float] = None
+    theta: Optional[np.ndarray] = None
+    """The live parameter vector: read only, copy to keep."""
+
+
+# ----------------------------------------------------------------- L-BFGS
+@dataclass
+class LbfgsResult:
+    n_iter: int
+    value: float
+    stop_reason: str
+    status: int = 0
+    message: str = ""
+    finite: bool = True
+    """False when scipy ended on non-finite weights or loss (the best finite point
+    evaluated was kept)."""
+
+
+class _StopRequested(Exception):
+    """Raised from scipy's callback when a hook asks to stop."""
+
+
+class _Iterations:
+    """scipy's callback: counts iterations (also when interrupted), prints, calls hooks."""
+
+    def __init__(self, hooks, verbose):
+        self.hooks, self.verbose = hooks, verbose
+        self.n_iter = 0
+        self.begun = False
+        self.stopped = None
+
+    def before_evaluation(self):
+        # An iteration begins with its first evaluation (scipy announces only ends).
+        if not self.begun:
+            self.begun = True
+            self.hooks.epoch_begin(self.n_iter)
+
+    def __call__(self, intermediate_result):
+        self.n_iter += 1
+        if not (self.verbose or self.hooks is not None):
+            return
+        x = getattr(intermediate_result, "x", intermediate_result)
+        value = float(getattr(intermediate_result, "fun", np.nan))
+        if self.verbose:
+            print("Iteration %d, loss = %.8f" % (self.n_iter, value))
+        if self.hooks is None:
+            return
+        self.begun = False
+        record = EpochRecord(self.n_iter, self.n_iter, value, theta=x)
+        if self.hooks.epoch_end(self.n_iter - 1, record):
+            self.stopped = (np.array(x, copy=True), value)
+            raise _StopRequested
+
+
+# Ten parameters: the objective's four arguments plus scipy's three options and the
+# two observers, all named as the estimator names them.
+def lbfgs(fun, theta, X, Y, sample_weight, *, max_iter, max_fun, tol, verbose=False, hooks=None):
     """Full-batch L-BFGS-B on theta, honouring ``max_iter``, ``max_fun`` and ``tol``.
 
     scipy works in float64; the objective is evaluated in theta's own dtype, so a
-    float32 model trains in float32 arithmetic.
+    float32 model trains in float32 arithmetic. On Ctrl-C or a non-finite end, theta
+    is the best finite point evaluated.
 
     Returns
     -------
-    n_iter : int
-        Iterations run.
-    value : float
-        Objective at the returned theta (which is written into ``theta``).
+    result : LbfgsResult
+        Iterations run, the objective at the returned theta (written into ``theta``),
+        and how the run ended.
     """
     dtype = theta.dtype
     best = {"value": np.inf, "x": theta.copy()}
+    iterations = _Iterations(hooks, verbose)
 
     def value_and_grad(x):
+        if hooks is not None:
+            iterations.before_evaluation()
         x = x.astype(dtype, copy=False)
         value, grad = fun(x, X, Y, sample_weight)
         if np.isfinite(value) and value < best["value"]:
             best["value"], best["x"] = value, x.copy()
         # scipy keeps the gradient it is given: hand it a copy, in float64.
         return value, grad.astype(np.float64)
-
-    def report(intermediate_result):
-        report.n_iter += 1
-        print("Iteration %d, loss = %.8f" % (report.n_iter, intermediate_result.fun))
-
-    report.n_iter = 0
 
     try:
         result = scipy.optimize.minimize(
@@ -55,39 +132,33 @@ def lbfgs(fun, theta, X, Y, sample_weight, *, max_iter, max_fun, tol, verbose=Fa
             method="L-BFGS-B",
             jac=True,
             options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
-            callback=report if verbose else None,
+            callback=iterations,
         )
     except KeyboardInterrupt:
-        warnings.warn(
-            "Training interrupted by user; keeping the best weights evaluated so far.",
-            UserWarning,
-        )
         theta[:] = best["x"]
-        return report.n_iter, float(best["value"])
+        return LbfgsResult(iterations.n_iter, float(best["value"]), INTERRUPTED)
+    except _StopRequested:
+        x, value = iterations.stopped
+        theta[:] = x
+        return LbfgsResult(iterations.n_iter, value, HOOK)
+    return _lbfgs_result(result, theta, best, max_iter)
 
-    if result.status != 0:
-        message = result.message
-        if isinstance(message, bytes):
-            message = message.decode("latin1")
-        warnings.warn(
-            "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
-            "Increase max_iter or max_fun, or scale the data."
-            % (result.nit, result.status, message),
-            ConvergenceWarning,
-        )
+
+def _lbfgs_result(result, theta, best, max_iter):
+    message = result.message
+    if isinstance(message, bytes):
+        message = message.decode("latin1")
+    n_iter = int(min(result.nit, max_iter))
+    reason = CONVERGED if result.status == 0 else NOT_CONVERGED
     if not np.isfinite(result.x).all() or not np.isfinite(result.fun):
         # Never hand back non-finite weights: keep the best finite point evaluated.
-        warnings.warn(
-            "lbfgs reached non-finite weights or loss; keeping the best finite point "
-            "it evaluated. Scale the data or increase alpha.",
-            ConvergenceWarning,
-        )
         theta[:] = best["x"]
-        return int(min(result.nit, max_iter)), float(best["value"])
+        return LbfgsResult(n_iter, float(best["value"]), reason, result.status, message, False)
     theta[:] = result.x
-    return int(min(result.nit, max_iter)), float(result.fun)
+    return LbfgsResult(n_iter, float(result.fun), reason, result.status, message)
 
 
+# ------------------------------------------------------------ stochastic
 @dataclass
 class Progress:
     """Training history carried across ``fit``/``partial_fit`` calls.
@@ -105,6 +176,75 @@ class Progress:
     epoch: int = 0
     validation_loss_curve: list = None
 
+    @classmethod
+    def fresh(cls, on_validation, t=0, epoch=0):
+        """A new history watching the validation score or the training loss."""
+        if on_validation:
+            return cls(validation_scores=[], validation_loss_curve=[], best_loss=None,
+                       best_validation_score=-np.inf, t=t, epoch=epoch)
+        return cls(best_loss=np.inf, t=t, epoch=epoch)
+
+
+@dataclass
+class NoImprovement:
+    """scikit-learn's stop rule: ``patience`` epochs in a row without a ``tol`` gain.
+
+    It watches the training loss (lower is better), or with ``on_validation`` the
+    validation score (higher is better). The counters live in :class:`Progress`.
+    """
+
+    tol: float
+    patience: float
+    on_validation: bool = False
+
+    def observe(self, progress, record):
+        """Count this epoch; True when it is the best validation epoch so far."""
+        if self.on_validation:
+            score = record.validation_score
+            worse = score < progress.best_validation_score + self.tol
+            progress.no_improvement_count = progress.no_improvement_count + 1 if worse else 0
+            if score > progress.best_validation_score:
+                progress.best_validation_score = score
+                return True
+            return False
+        worse = record.loss > progress.best_loss - self.tol
+        progress.no_improvement_count = progress.no_improvement_count + 1 if worse else 0
+        progress.best_loss = min(progress.best_loss, record.loss)
+        return False
+
+    def fired(self, progress):
+        return progress.no_improvement_count > self.patience
+
+
+@dataclass
+class Validation:
+    """Callables of theta evaluated after each epoch on held-out data."""
+
+    score: Callable
+    """Higher is better; watched by the stop rule, best epoch restored at the end."""
+    loss: Optional[Callable] = None
+
+
+@dataclass
+class StochasticSettings:
+    max_epochs: int
+    stop_rule: NoImprovement
+    validation: Optional[Validation] = None
+    max_grad_norm: Optional[float] = None
+    """Rescale each minibatch gradient to at most this global L2 norm."""
+    is_finite: Optional[Callable] = None
+    """``is_finite(theta)`` after each epoch; by default, that theta is finite."""
+    verbose: bool = False
+
+
+@dataclass
+class StochasticResult:
+    n_epochs: int
+    """Epochs run in this call."""
+    finite_epochs: int
+    """Epochs of this call that ended with a finite loss and weights."""
+    stop_reason: str
+
 
 def _clip_by_global_norm(grad, max_norm):
     norm = float(np.sqrt(np.dot(grad, grad)))
@@ -112,169 +252,101 @@ def _clip_by_global_norm(grad, max_norm):
         grad *= max_norm / norm
 
 
-def _gather(X, rows, out):
-    if sp.issparse(X):
-        return X[rows]
-    # mode="clip" (the rows are valid by construction): with the default "raise",
-    # numpy gathers into a temporary and copies it into ``out``, which cost a third
-    # of the gather's time.
-    return np.take(X, rows, axis=0, out=out[: len(rows)], mode="clip")
+def _theta_is_finite(theta):
+    return bool(np.isfinite(theta).all())
 
 
-def stochastic(
-    fun,
-    theta,
-    X,
-    Y,
-    sample_weight,
-    optimizer,
-    progress,
-    *,
-    batch_size,
-    max_iter,
-    shuffle,
-    seed,
-    tol,
-    n_iter_no_change,
-    validation_score=None,
-    validation_loss=None,
-    max_grad_norm=None,
-    is_finite=None,
-    incremental=False,
-    verbose=False,
-):
-    """Minibatch training for at most ``max_iter`` epochs (one if ``incremental``).
+def stochastic(fun, theta, batches, optimizer, progress, settings, hooks=None):
+    """Minibatch training for at most ``settings.max_epochs`` epochs.
 
-    Each epoch's shuffle is drawn from ``(seed, progress.epoch)`` alone, so ``k`` calls
-    with ``incremental=True`` replay exactly the epochs of one call with
-    ``max_iter=k``.
-
-    With ``validation_score`` (a callable of theta, higher is better), the
-    no-improvement criterion watches the validation score and the best theta is
-    restored at the end; otherwise it watches the training loss. ``validation_loss``
-    (a callable of theta) is recorded each epoch in ``progress.validation_loss_curve``.
-    ``max_grad_norm`` rescales each minibatch gradient to at most that global norm.
-
-    ``is_finite(theta)`` checks the weights at the end of each epoch (the estimator
-    passes a forward pass on one minibatch: finite weights can still overflow the
-    activations); by default, that theta is finite.
-
-    Returns
-    -------
-    n_iter : int
-        Epochs run in this call.
-    finite_epochs : int
-        Epochs of this call that ended with a finite loss and weights. When the loss
-        diverges, training stops and theta is reset to the last finite state.
+    ``batches`` (:class:`~skperceptron._batches.Minibatches`) yields each epoch's
+    minibatches from ``progress.epoch``, so consecutive calls replay exactly the epochs
+    of one longer call. With ``settings.validation`` the best epoch's theta is restored
+    at the end. When an epoch diverges (non-finite loss, or ``is_finite`` false) or on
+    Ctrl-C, theta goes back to the last finite epoch's.
     """
-    if is_finite is None:
-        is_finite = lambda t: bool(np.isfinite(t).all())  # noqa: E731
-    n_samples = X.shape[0]
-    early_stopping = validation_score is not None
-    best_theta = theta.copy() if early_stopping else None
+    validation = settings.validation
+    is_finite = settings.is_finite or _theta_is_finite
+    best_theta = theta.copy() if validation is not None else None
     last_finite = theta.copy()
-    # Minibatches are gathered row by row into buffers of one batch: the copy is the
-    # same as gathering the whole epoch, but it lands in cache right before the
-    # products read it (measured 5x cheaper than an epoch-sized gather).
-    X_buf = None if sp.issparse(X) else np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-    Y_buf = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-    n_iter = finite_epochs = 0
+    n_epochs = finite_epochs = 0
+    reason = MAX_EPOCHS
     try:
-        for _ in range(max_iter):
-            order = (
-                np.random.default_rng([seed, progress.epoch]).permutation(n_samples)
-                if shuffle
-                else None
-            )
-            accumulated = 0.0
-            for start in range(0, n_samples, batch_size):
-                stop = min(start + batch_size, n_samples)
-                if order is None:
-                    X_b, Y_b = X[start:stop], Y[start:stop]
-                    sw_b = None if sample_weight is None else sample_weight[start:stop]
-                else:
-                    rows = order[start:stop]
-                    X_b = _gather(X, rows, X_buf)
-                    Y_b = _gather(Y, rows, Y_buf)
-                    sw_b = None if sample_weight is None else sample_weight[rows]
-                value, grad = fun(theta, X_b, Y_b, sw_b)
-                accumulated += value * (stop - start)
-                if max_grad_norm is not None:
-                    _clip_by_global_norm(grad, max_grad_norm)
-                optimizer.step(theta, grad)
-
-            n_iter += 1
-            progress.epoch += 1
-            progress.t += n_samples
-            loss = accumulated / n_samples
-            progress.loss_curve.append(loss)
-            if verbose:
-                print("Iteration %d, loss = %.8f" % (n_iter, loss))
-
-            if validation_loss is not None:
-                progress.validation_loss_curve.append(validation_loss(theta))
-            if early_stopping:
-                score = validation_score(theta)
-                progress.validation_scores.append(score)
-                if verbose:
-                    print("Validation score: %f" % score)
-                if score < progress.best_validation_score + tol:
-                    progress.no_improvement_count += 1
-                else:
-                    progress.no_improvement_count = 0
-                if score > progress.best_validation_score:
-                    progress.best_validation_score = score
-                    best_theta[:] = theta
+        for epoch in range(settings.max_epochs):
+            if hooks is not None:
+                hooks.epoch_begin(epoch)
+            loss = _run_epoch(fun, theta, batches, optimizer, progress.epoch, settings)
+            n_epochs += 1
+            record = _close_epoch(progress, loss, theta, validation, batches.n_samples, n_epochs)
+            if settings.verbose:
+                _print_epoch(record)
+            if settings.stop_rule.observe(progress, record):
+                best_theta[:] = theta
+            ended = None
+            if np.isfinite(loss) and is_finite(theta):
+                finite_epochs += 1
+                last_finite[:] = theta
+                optimizer.epoch_end(progress.t)
+                ended = _plateau(settings, progress, optimizer)
             else:
-                if loss > progress.best_loss - tol:
-                    progress.no_improvement_count += 1
-                else:
-                    progress.no_improvement_count = 0
-                progress.best_loss = min(progress.best_loss, loss)
-
-            if not (np.isfinite(loss) and is_finite(theta)):
                 theta[:] = last_finite
-                warnings.warn(
-                    "Training diverged at epoch %d: the loss is not finite. Training "
-                    "stopped and the weights of the last finite epoch were kept; lower "
-                    "learning_rate_init or scale the data." % n_iter,
-                    ConvergenceWarning,
-                )
+                ended = DIVERGED
+            stop = hooks is not None and hooks.epoch_end(epoch, record)
+            if ended is not None or stop:
+                reason = ended or HOOK
                 break
-            finite_epochs += 1
-            last_finite[:] = theta
-
-            optimizer.epoch_end(progress.t)
-
-            if progress.no_improvement_count > n_iter_no_change:
-                what = "Validation score" if early_stopping else "Training loss"
-                msg = "%s did not improve more than tol=%f for %d consecutive epochs." % (
-                    what,
-                    tol,
-                    n_iter_no_change,
-                )
-                if optimizer.on_plateau(verbose):
-                    if verbose:
-                        print(msg + " Stopping.")
-                    break
-                progress.no_improvement_count = 0
-
-            if incremental:
-                break
-            if n_iter == max_iter:
-                warnings.warn(
-                    "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                    "optimization hasn't converged yet." % max_iter,
-                    ConvergenceWarning,
-                )
     except KeyboardInterrupt:
         theta[:] = last_finite
-        warnings.warn(
-            "Training interrupted by user; keeping the weights of the last completed "
-            "epoch.",
-            UserWarning,
-        )
-
-    if early_stopping:
+        reason = INTERRUPTED
+    if validation is not None:
         theta[:] = best_theta
-    return n_iter, finite_epochs
+    return StochasticResult(n_epochs, finite_epochs, reason)
+
+
+def _run_epoch(fun, theta, batches, optimizer, epoch, settings):
+    """One pass over the minibatches of ``epoch``; returns the mean minibatch loss."""
+    accumulated = 0.0
+    for X_b, Y_b, sw_b in batches.epoch(epoch):
+        value, grad = fun(theta, X_b, Y_b, sw_b)
+        accumulated += value * X_b.shape[0]
+        if settings.max_grad_norm is not None:
+            _clip_by_global_norm(grad, settings.max_grad_norm)
+        optimizer.step(theta, grad)
+    return accumulated / batches.n_samples
+
+
+def _close_epoch(progress, loss, theta, validation, n_samples, n_epochs):
+    """Advance the history by one epoch and evaluate on the validation data."""
+    progress.epoch += 1
+    progress.t += n_samples
+    progress.loss_curve.append(loss)
+    record = EpochRecord(n_epochs, progress.epoch, loss, theta=theta)
+    if validation is not None:
+        if validation.loss is not None:
+            record.validation_loss = validation.loss(theta)
+            progress.validation_loss_curve.append(record.validation_loss)
+        record.validation_score = validation.score(theta)
+        progress.validation_scores.append(record.validation_score)
+    return record
+
+
+def _plateau(settings, progress, optimizer):
+    """NO_IMPROVEMENT when the stop rule fires and the optimizer agrees, else None."""
+    if not settings.stop_rule.fired(progress):
+        return None
+    if optimizer.on_plateau(settings.verbose):  # 'adaptive' SGD lowers its rate instead
+        if settings.verbose:
+            what = "Validation score" if settings.stop_rule.on_validation else "Training loss"
+            print(
+                "%s did not improve more than tol=%f for %d consecutive epochs. Stopping."
+                % (what, settings.stop_rule.tol, settings.stop_rule.patience)
+            )
+        return NO_IMPROVEMENT
+    progress.no_improvement_count = 0
+    return None
+
+
+def _print_epoch(record):
+    print("Iteration %d, loss = %.8f" % (record.epoch, record.loss))
+    if record.validation_score is not None:
+        print("Validation score: %f" % record.validation_score)

@@ -124,17 +124,17 @@ def test_multilabel_columns_are_independent():
     assert clf.score(X, Y) > 0.9
 
 
-def test_multioutput_regression_and_squared_error_averaging():
+def test_multioutput_regression_and_squared_error_summed_over_outputs():
     X, Y = make_regression(n_samples=120, n_features=6, n_targets=3, random_state=0)
     Y = Y / Y.std(axis=0)
     alpha = 0.01
     reg = MLPRegressor(hidden_layer_sizes=(20,), solver="lbfgs", alpha=alpha, max_iter=500, random_state=0).fit(X, Y)
     assert reg.predict(X).shape == Y.shape and reg.score(X, Y) > 0.9
-    # Closed form of the documented loss: half the squared error averaged over samples
-    # and outputs, plus alpha/2 ||W||^2 / n.
+    # Closed form of the documented loss: half the squared error summed over outputs
+    # and averaged over samples, plus alpha/2 ||W||^2 / n.
     residual = reg.predict(X) - Y
     l2 = sum((c**2).sum() for c in reg.coefs_)
-    expected = 0.5 * np.mean(residual**2) + 0.5 * alpha * l2 / len(X)
+    expected = 0.5 * np.mean((residual**2).sum(axis=1)) + 0.5 * alpha * l2 / len(X)
     assert reg.loss_ == pytest.approx(expected, rel=1e-8)
 
 
@@ -369,3 +369,130 @@ def test_non_finite_weights_raise_and_fitted_model_survives():
         with pytest.raises(ValueError):
             good.fit(X, y)
     np.testing.assert_array_equal(good.predict(np.ones((2, 2))), before)
+
+
+# ------------------------------------------------- regressions of fixed bugs
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_multioutput_squared_error_trains_as_sklearn(solver):
+    from threadpoolctl import threadpool_limits
+
+    X, Y = make_regression(n_samples=400, n_features=10, n_targets=4, noise=5, random_state=0)
+    Y = Y / Y.std(axis=0)
+    # shuffle=False: both libraries then draw only the initial weights, identically.
+    params = dict(hidden_layer_sizes=(16,), solver=solver, max_iter=20, shuffle=False, tol=0,
+                  n_iter_no_change=1000, learning_rate_init=0.01, random_state=0)
+    with threadpool_limits(1):
+        ours = _quiet(lambda: MLPRegressor(**params).fit(X, Y))
+        ref = _quiet(lambda: SkMLPRegressor(**params).fit(X, Y))
+    for a, b in zip(ours.coefs_ + ours.intercepts_, ref.coefs_ + ref.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    # loss_ is the per-sample loss summed over the outputs.
+    residual = ours.predict(X) - Y
+    assert ours.score(X, Y) == pytest.approx(ref.score(X, Y), abs=1e-10)
+    assert 0.5 * np.mean((residual**2).sum(axis=1)) < ours.loss_curve_[0]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_multioutput_regression_reaches_sklearns_r2(solver, shuffle):
+    X, Y = make_regression(n_samples=600, n_features=20, n_targets=5, noise=10, random_state=1)
+    Y = Y / Y.std(axis=0)
+    X_train, X_test, Y_train, Y_test = _split(X, Y)
+    params = dict(hidden_layer_sizes=(32,), solver=solver, max_iter=50, shuffle=shuffle,
+                  learning_rate_init=0.01, random_state=0)
+    ours = _quiet(lambda: MLPRegressor(**params).fit(X_train, Y_train))
+    ref = _quiet(lambda: SkMLPRegressor(**params).fit(X_train, Y_train))
+    assert ours.score(X_test, Y_test) == pytest.approx(ref.score(X_test, Y_test), abs=0.01)
+
+
+def test_first_fit_with_an_explicit_validation_set():
+    X, y = make_regression(n_samples=300, n_features=8, noise=1.0, random_state=0)
+    y = y / y.std()
+    X_train, X_val, y_train, y_val = _split(X, y)
+    reg = _quiet(lambda: MLPRegressor(hidden_layer_sizes=(10,), early_stopping=True, max_iter=30, random_state=0)
+                 .fit(X_train, y_train, X_val=X_val, y_val=y_val))
+    assert len(reg.validation_scores_) == reg.n_iter_
+    # The best epoch's weights are restored: their R² on X_val is the best score.
+    assert reg.score(X_val, y_val) == pytest.approx(reg.best_validation_score_, rel=1e-12)
+    with pytest.raises(ValueError, match="y_val has 2 outputs"):
+        MLPRegressor(early_stopping=True).fit(X_train, y_train, X_val=X_val,
+                                               y_val=np.c_[y_val, y_val])
+
+
+@pytest.mark.parametrize("sizes", [(10.5,), 10.5, (True,), True, ("10",), "10", (10, None), (np.float64(4),)])
+def test_hidden_layer_sizes_must_be_integers_and_a_failed_fit_keeps_the_model(sizes):
+    X, y = _scaled(load_iris)
+    clf = _quiet(lambda: MLPClassifier((4,), max_iter=5, random_state=0).fit(X, y))
+    before = [c.copy() for c in clf.coefs_]
+    with pytest.raises((ValueError, TypeError), match="hidden_layer_sizes"):
+        clf.set_params(hidden_layer_sizes=sizes).fit(X, y)
+    assert [c.shape for c in clf.coefs_] == [(4, 4), (4, 3)]
+    for a, b in zip(before, clf.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_integer_types_of_numpy_are_valid_layer_sizes():
+    X, y = _scaled(load_iris)
+    clf = _quiet(lambda: MLPClassifier(np.array([3, 2]), max_iter=2, random_state=0).fit(X, y))
+    assert [c.shape for c in clf.coefs_] == [(4, 3), (3, 2), (2, 3)]
+
+
+def test_lbfgs_interrupt_counts_iterations_done(monkeypatch):
+    from skperceptron._network import Objective
+
+    X, y = _scaled(load_iris)
+    original = Objective.value_and_grad
+    calls = {"n": 0, "stop": None}
+
+    def counting(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == calls["stop"]:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Objective, "value_and_grad", counting)
+    # Oracle: evaluations that uninterrupted fits of k iterations make.
+    needed = []
+    for k in range(1, 9):
+        calls["n"] = 0
+        _quiet(lambda: MLPClassifier((5,), solver="lbfgs", max_iter=k, random_state=0).fit(X, y))
+        needed.append(calls["n"])
+    calls["n"], calls["stop"] = 0, needed[5] + 1  # the first evaluation after iteration 6
+    clf = MLPClassifier((5,), solver="lbfgs", max_iter=100, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 6
+
+
+# ------------------------------------------------------------------ hooks
+class _StopAfter:
+    """Training hooks asking to stop after epoch ``last`` (0-based)."""
+
+    def __init__(self, last):
+        self.last, self.ends = last, []
+
+    def epoch_begin(self, epoch):
+        pass
+
+    def epoch_end(self, epoch, record):
+        self.ends.append(record.total_epochs)
+        return epoch == self.last
+
+
+@pytest.mark.parametrize("solver, early_stopping", [
+    ("lbfgs", False), ("sgd", False), ("sgd", True), ("adam", False), ("adam", True),
+])
+def test_training_hooks_stop_a_fit_cleanly(solver, early_stopping, monkeypatch):
+    X, y = _scaled(load_iris)
+    params = dict(hidden_layer_sizes=(5,), solver=solver, early_stopping=early_stopping,
+                  tol=0, n_iter_no_change=100, random_state=0)
+    reference = _quiet(lambda: MLPClassifier(max_iter=3, **params).fit(X, y))
+    hooks = _StopAfter(last=2)
+    monkeypatch.setattr(MLPClassifier, "_training_hooks", lambda self: hooks)
+    clf = MLPClassifier(max_iter=50, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a requested stop is no failure
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3 and hooks.ends == [1, 2, 3]
+    for a, b in zip(clf.coefs_ + clf.intercepts_, reference.coefs_ + reference.intercepts_):
+        np.testing.assert_array_equal(a, b)

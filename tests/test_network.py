@@ -113,8 +113,9 @@ def test_loss_values_match_sklearn_metrics(weighted):
     Z = _linear_output(X, theta, units)
 
     Y = rng.normal(size=(40, 4))
+    # Summed over the 4 outputs: scikit-learn's mean over outputs times 4.
     assert value("squared_error", Y, units, theta) == pytest.approx(
-        0.5 * mean_squared_error(Y, Z, sample_weight=sw)
+        0.5 * 4 * mean_squared_error(Y, Z, sample_weight=sw)
     )
     labels = rng.randint(4, size=40)
     assert value("log_loss", np.eye(4)[labels], units, theta) == pytest.approx(

@@ -1,0 +1,80 @@
+"""How training ended, said as scikit-learn says it: the warnings and errors of a fit.
+
+The solvers return a result whose ``stop_reason`` is one of the constants of
+``_solvers``; the estimators turn it into these messages, so that the solvers never
+need scikit-learn and the texts live in one place.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ._solvers import DIVERGED, INTERRUPTED, MAX_EPOCHS, NOT_CONVERGED
+
+NON_FINITE_MESSAGE = (
+    "Solver produced non-finite parameter weights. The input data may contain large "
+    "values and need to be preprocessed."
+)
+
+
+def warn_stochastic(result, max_iter):
+    """Warn for how the epoch loop ended (``max_iter`` None: ``partial_fit``, whose one
+    epoch is never a lack of convergence)."""
+    if result.stop_reason == DIVERGED:
+        warnings.warn(
+            "Training diverged at epoch %d: the loss is not finite. Training stopped and "
+            "the weights of the last finite epoch were kept; lower learning_rate_init or "
+            "scale the data." % result.n_epochs,
+            ConvergenceWarning,
+        )
+    elif result.stop_reason == INTERRUPTED:
+        warnings.warn(
+            "Training interrupted by user; keeping the weights of the last completed "
+            "epoch.",
+            UserWarning,
+        )
+    elif result.stop_reason == MAX_EPOCHS and max_iter is not None:
+        warnings.warn(
+            "Stochastic Optimizer: Maximum iterations (%d) reached and the optimization "
+            "hasn't converged yet." % max_iter,
+            ConvergenceWarning,
+        )
+
+
+def warn_lbfgs(result):
+    """Warn for how L-BFGS ended (a hook's stop request is silent)."""
+    if result.stop_reason == INTERRUPTED:
+        warnings.warn(
+            "Training interrupted by user; keeping the best weights evaluated so far.",
+            UserWarning,
+        )
+        return
+    if result.stop_reason == NOT_CONVERGED:
+        warnings.warn(
+            "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
+            "Increase max_iter or max_fun, or scale the data."
+            % (result.n_iter, result.status, result.message),
+            ConvergenceWarning,
+        )
+    if not result.finite:
+        warnings.warn(
+            "lbfgs reached non-finite weights or loss; keeping the best finite point it "
+            "evaluated. Scale the data or increase alpha.",
+            ConvergenceWarning,
+        )
+
+
+def finite_check(objective, batches):
+    """``is_finite(theta)``: finite weights can still overflow the activations, so the
+    check runs the first minibatch's rows forward."""
+    rows = slice(0, batches.batch_size)
+    X, Y, sw = batches.X[rows], batches.Y[rows], batches.sample_weight
+    sw = None if sw is None else sw[rows]
+
+    def is_finite(theta):
+        with np.errstate(all="ignore"):
+            value = objective.value(theta, X, Y, sw)
+        return bool(np.isfinite(value) and np.isfinite(theta).all())
+
+    return is_finite

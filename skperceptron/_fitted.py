@@ -1,0 +1,121 @@
+"""The fitted attributes: what one call's training stores, and continues from.
+
+The training records (:class:`Start`, :class:`Outcome`, ``_solvers.Progress``) are
+mapped to the estimator's attributes here and nowhere else: ``_store_fitted`` writes
+every attribute training produces, ``_progress`` reads back the history a
+``partial_fit`` or warm start continues. Everything stored is plain data (arrays,
+lists, dicts, scalars), so a fitted model pickles compactly and secure loaders need to
+trust only the estimator class.
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ._losses import LOSSES
+from ._network import unpack
+from ._solvers import Progress
+from ._validation import check_is_fitted
+
+# Progress field -> the attribute that keeps it between fit/partial_fit calls.
+_HISTORY = {
+    "loss_curve": "loss_curve_",
+    "validation_scores": "validation_scores_",
+    "validation_loss_curve": "validation_loss_curve_",
+    "best_loss": "best_loss_",
+    "best_validation_score": "best_validation_score_",
+    "no_improvement_count": "_no_improvement_count",
+    "t": "t_",
+    "epoch": "_epoch",
+}
+
+
+@dataclass
+class Start:
+    """Where one call's training starts: theta (a private copy) and the network."""
+
+    theta: np.ndarray
+    layer_units: list
+    activations: list
+    shuffle_seed: int
+    first_pass: bool
+
+
+@dataclass
+class Outcome:
+    """What one call's training produced; ``_store_fitted`` writes it."""
+
+    n_iter: int
+    loss: float
+    progress: Optional[Progress] = None
+    optimizer_state: Optional[dict] = None
+    dropout_rng_state: Optional[dict] = None
+
+
+class FittedStateMixin:
+    """Writes and reads the training state of an MLP estimator."""
+
+    def _progress(self, start):
+        """The training history this call continues (a fresh one on a first fit)."""
+        if start.first_pass:
+            return Progress.fresh(self.early_stopping)
+        if not hasattr(self, "loss_curve_"):  # warm start after an lbfgs fit
+            return Progress.fresh(self.early_stopping, t=self.t_, epoch=self._epoch)
+        stored = {field: getattr(self, name) for field, name in _HISTORY.items()}
+        return Progress(**{k: _copy_list(v) for k, v in stored.items()})
+
+    def _store_fitted(self, start, outcome):
+        """Write every attribute training produces (``outcome=None``: the network only)."""
+        # Plain, independent arrays: views into theta would not survive pickling.
+        coefs, intercepts = unpack(start.theta, start.layer_units)
+        self.coefs_ = [c.copy() for c in coefs]
+        self.intercepts_ = [b.copy() for b in intercepts]
+        self.n_outputs_ = start.layer_units[-1]
+        self.n_layers_ = len(start.layer_units)
+        self.out_activation_ = LOSSES[self._loss_name()].out_activation
+        if outcome is None:
+            return
+        if start.first_pass:
+            self.t_, self._epoch = 0, 0
+            self._shuffle_seed = start.shuffle_seed
+            self._optimizer_state = self._dropout_rng_state = None
+        self.n_iter_, self.loss_ = outcome.n_iter, outcome.loss
+        progress = outcome.progress
+        if progress is None:
+            return
+        for field, name in _HISTORY.items():
+            setattr(self, name, getattr(progress, field))
+        self._optimizer_state = outcome.optimizer_state
+        if outcome.dropout_rng_state is not None:
+            self._dropout_rng_state = outcome.dropout_rng_state
+
+    def _probe(self, start):
+        """A shallow copy of the estimator whose network is ``start``'s, for scorers."""
+        probe = object.__new__(type(self))
+        probe.__dict__.update(self.__dict__)
+        probe._store_fitted(start, None)
+        return probe
+
+    def drop_training_state(self):
+        """Drop what only continued training needs, for a compact deployment file.
+
+        Removes the optimizer's state (Adam's two moment vectors, SGD's velocity) and
+        the dropout generator's state, leaving the weights and the fitted attributes.
+        Predictions are unchanged; a later ``partial_fit`` or warm-started ``fit``
+        still works and starts the optimizer afresh (so it is no longer the exact
+        continuation it would have been).
+
+        Returns
+        -------
+        self : object
+            The estimator, for chaining (``joblib.dump(est.drop_training_state(), f)``).
+        """
+        check_is_fitted(self)
+        self._optimizer_state = None
+        self._dropout_rng_state = None
+        return self
+
+
+def _copy_list(value):
+    return list(value) if isinstance(value, list) else value
