@@ -41,7 +41,8 @@ import skperceptron
 import skperceptron.onnx as sko
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
 from skperceptron._activations import ACTIVATIONS
-from skperceptron._losses import INVERSE_LINKS, REGRESSION_LOSSES
+from skperceptron._losses import INVERSE_LINKS
+from skperceptron._options import REGRESSION_LOSSES
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
