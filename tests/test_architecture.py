@@ -20,7 +20,10 @@ ALLOWED = {
     "_network": {"_activations", "_blas", "_losses"},
     "_base": {"_activations", "_losses", "_network", "_optimizers", "_persistence", "_solvers",
               "_validation"},
-    "_perceptron": {"_base", "_perceptron_fast", "_persistence", "_validation"},
+    "_calibration": set(),
+    "_perceptron_training": {"_perceptron_fast", "_validation"},
+    "_perceptron": {"_base", "_calibration", "_perceptron_training", "_persistence",
+                    "_validation"},
     "_mlp": {"_base", "_losses", "_validation"},
 }
 
