@@ -14,6 +14,8 @@ steps converge in a handful of vectorised passes, and a step that leaves the cur
 bracket of the minimum is replaced by a geometric bisection.
 """
 
+import math
+
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
@@ -21,7 +23,10 @@ from scipy.special import expit, log_softmax, softmax
 # essentially uniform probabilities to probabilities saturated far beyond float64.
 LOG_RANGE = 30.0
 _MAX_ITER = 40
-_RTOL = 1e-4  # relative precision of beta (of T); the loss is flat to 1e-8 there
+_LOG_TINY = math.log(np.finfo(np.float64).tiny)
+_LOG_HUGE = math.log(np.finfo(np.float64).max)
+_RTOL = 1e-4  # precision of log(beta) = precision of log(T)
+_GTOL = 1e-5  # derivative of the mean log loss in log(beta) counted as zero
 
 
 def probabilities(scores, temperature=1.0):
@@ -68,12 +73,11 @@ def log_probabilities(scores, temperature=1.0):
 
 
 def _scale(scores):
-    """Root-mean-square of the finite scores, computed without overflow (0 if none)."""
-    finite = scores[np.isfinite(scores)]
-    top = np.max(np.abs(finite)) if finite.size else 0.0
+    """Root-mean-square of the scores, computed without overflow (0 if all zero)."""
+    top = float(np.max(np.abs(scores))) if scores.size else 0.0
     if top == 0.0:
         return 0.0
-    return float(top * np.sqrt(np.mean(np.square(finite / top))))
+    return top * math.sqrt(float(np.mean(np.square(scores / top))))
 
 
 class _Binary:
@@ -81,12 +85,12 @@ class _Binary:
 
     def __init__(self, z, y, w):
         self.m = np.where(y == 1, z, -z)
-        self.w = w
+        self.wm = w * self.m
+        self.wm2 = self.wm * self.m
 
     def derivatives(self, beta):
         q = expit(-beta * self.m)  # 1 - p(correct)
-        wm = self.w * self.m
-        return -np.dot(wm, q), np.dot(wm * self.m, q * (1.0 - q))
+        return -np.dot(self.wm, q), np.dot(self.wm2, q * (1.0 - q))
 
 
 class _Multiclass:
@@ -130,21 +134,28 @@ def fit_temperature(scores, y, sample_weight=None):
     scores = np.asarray(scores, dtype=np.float64)
     y = np.asarray(y)
     w = np.ones(y.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-    keep = np.isfinite(scores) if scores.ndim == 1 else np.isfinite(scores).all(axis=1)
-    keep &= w > 0
-    if not keep.all():
+    finite = np.isfinite(scores)
+    if not finite.all():  # an overflowed score tells nothing about the scale
+        keep = finite if scores.ndim == 1 else finite.all(axis=1)
         scores, y, w = scores[keep], y[keep], w[keep]
     r = _scale(scores)
-    if r == 0.0 or w.sum() <= 0:
+    total = w.sum()
+    if r == 0.0 or total <= 0:
         return 1.0
     z = scores / r
-    problem = (_Binary if z.ndim == 1 else _Multiclass)(z, y, w / w.sum())
+    problem = (_Binary if z.ndim == 1 else _Multiclass)(z, y, w / total)
     beta = _minimise(problem)
     return _bounded_temperature(r, beta)
 
 
 def _minimise(problem):
-    """Safeguarded Newton on a convex 1-D function over [e^-LOG_RANGE, e^LOG_RANGE]."""
+    """Safeguarded Newton in beta over [e^-LOG_RANGE, e^LOG_RANGE] (a bounded log range).
+
+    The loss is convex in beta, so Newton steps converge fast and the sign of the
+    derivative brackets the minimum; a step that leaves the bracket is replaced by a
+    geometric bisection. Stops once ``|dL / dlog(beta)| < _GTOL`` (the loss is flat
+    there) or the bracket is narrower than ``_RTOL`` in log(beta).
+    """
     lo, hi = np.exp(-LOG_RANGE), np.exp(LOG_RANGE)
     beta = 1.0
     for _ in range(_MAX_ITER):
@@ -153,20 +164,16 @@ def _minimise(problem):
             hi = beta
         else:
             lo = beta
-        if grad == 0 or hi <= lo * (1.0 + _RTOL):
+        if abs(grad) * beta < _GTOL or hi <= lo * (1.0 + _RTOL):
             break
         step = beta - grad / curvature if curvature > 0 else np.nan
         if not (lo < step < hi):
-            step = np.sqrt(lo * hi)  # geometric bisection of the bracket
-        if abs(step - beta) <= _RTOL * beta:
-            beta = step
-            break
+            step = np.sqrt(lo * hi)
         beta = step
     return float(beta)
 
 
 def _bounded_temperature(scale, beta):
     # T = scale / beta, kept a positive finite float whatever the scale.
-    log_t = np.log(scale) - np.log(beta)
-    log_t = np.clip(log_t, np.log(np.finfo(np.float64).tiny), np.log(np.finfo(np.float64).max))
-    return float(np.exp(log_t))
+    log_t = math.log(scale) - math.log(beta)
+    return math.exp(min(max(log_t, _LOG_TINY), _LOG_HUGE))

@@ -276,7 +276,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         """
         previous = dict(self.__dict__)
         X, y = self._validate_rows(X, y, reset=True)
-        classes = unique_labels(y)
+        classes = np.unique(y)  # check_classification_targets has checked the labels
         if classes.shape[0] < 2:
             raise ValueError(
                 "The number of classes has to be greater than one; got %d class"
@@ -479,7 +479,10 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
     def _train(self, X, y, classes, sample_weight, start, validation, previous,
                max_iter=None):
         """Train, fit the temperature, store; or keep ``previous`` on an early Ctrl-C."""
-        class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
+        if self.class_weight is None:
+            class_weight = np.ones(classes.shape[0])
+        else:
+            class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
         y_code = np.searchsorted(classes, y).astype(np.intp)
         rows = training.make_rows(X, y_code, sample_weight, validation)
         max_iter = self.max_iter if max_iter is None else max_iter

@@ -138,33 +138,26 @@ def epoch(rows, block, UpdateRule rule, const Py_ssize_t[::1] order, double t):
     averaging), ``Q`` (L1 bookkeeping, empty without L1), ``state`` (``ColumnState``),
     ``active`` (uint8 per column), ``pos_weight``/``neg_weight`` (class weights),
     ``margins`` ``(n_rows, n_columns)`` (out: each visited row's score before its
-    update, or shape (0, n_columns) to skip), and ``saved``, a block of the same arrays
-    that receives the state at the start of the pass (the last completed epoch, for
-    interrupts). Returns ``(t, finite)``: the update counter after the pass and whether
-    every score stayed finite.
+    update, or shape (0, n_columns) to skip), ``scratch`` (float64, (5, n_columns)) and
+    ``saved``, a record of the same arrays that receives the state at the start of the
+    pass (the last completed epoch, for interrupts). Returns ``(t, finite)``: the
+    update counter after the pass, and whether every score, weight and intercept
+    stayed finite.
     """
     saved = block.saved
-    if block.W.dtype == np.float32:
-        _copy[cython.float](saved.W, block.W)
-        _copy[cython.float](saved.AW, block.AW)
-        _copy[cython.float](saved.Q, block.Q)
-    else:
-        _copy[cython.double](saved.W, block.W)
-        _copy[cython.double](saved.AW, block.AW)
-        _copy[cython.double](saved.Q, block.Q)
-    saved.b[:] = block.b
-    saved.ab[:] = block.ab
-    saved.state[:] = block.state
     if block.W.dtype == np.float32:
         return _epoch[cython.float](
             rows.X, rows.data, rows.indices, rows.indptr, order, block.codes,
             rows.sample_weight, block.pos_weight, block.neg_weight, block.W, block.b,
             block.AW, block.ab, block.Q, block.state, block.active, block.margins,
+            block.scratch, saved.W, saved.b, saved.AW, saved.ab, saved.Q, saved.state,
             rule, t)
     return _epoch[cython.double](
         rows.X, rows.data, rows.indices, rows.indptr, order, block.codes,
         rows.sample_weight, block.pos_weight, block.neg_weight, block.W, block.b,
-        block.AW, block.ab, block.Q, block.state, block.active, block.margins, rule, t)
+        block.AW, block.ab, block.Q, block.state, block.active, block.margins,
+        block.scratch, saved.W, saved.b, saved.AW, saved.ab, saved.Q, saved.state,
+        rule, t)
 
 
 # The compiled pass: its arguments are the unpacked records of ``epoch`` (typed
@@ -175,7 +168,9 @@ cdef tuple _epoch(
     const floating[::1] sample_weight, const floating[::1] pos_weight,
     const floating[::1] neg_weight, floating[:, ::1] W, double[::1] b,
     floating[:, ::1] AW, double[::1] ab, floating[:, ::1] Q, ColumnState[::1] S,
-    const unsigned char[::1] active, double[:, ::1] M, UpdateRule rule, double t,
+    const unsigned char[::1] active, double[:, ::1] M, double[:, ::1] scratch,
+    floating[:, ::1] W0, double[::1] b0, floating[:, ::1] AW0, double[::1] ab0,
+    floating[:, ::1] Q0, ColumnState[::1] S0, UpdateRule rule, double t,
 ):
     cdef bint sparse = X.shape[0] == 0 and indptr.shape[0] > 0
     cdef Py_ssize_t n_features = W.shape[0]
@@ -220,18 +215,20 @@ cdef tuple _epoch(
     scale_c = <floating>shrink
 
     # Per-row scratch, one slot per column.
-    acc_arr = np.zeros(n_cols, dtype=np.float64)
-    inc_arr = np.zeros(n_cols, dtype=np.float64)
-    avg_arr = np.zeros(n_cols, dtype=np.float64)
-    upd_arr = np.zeros(n_cols, dtype=np.float64)
-    old_arr = np.zeros(n_cols, dtype=np.float64)
-    cdef double[::1] acc = acc_arr
-    cdef double[::1] inc = inc_arr   # added to W[:, k] as x * inc[k]
-    cdef double[::1] avgf = avg_arr  # added to AW[:, k] as (avg_a * x) * avgf[k]
-    cdef double[::1] upd = upd_arr
-    cdef double[::1] avg_a_old = old_arr
+    cdef double[::1] acc = scratch[0]
+    cdef double[::1] inc = scratch[1]   # added to W[:, k] as x * inc[k]
+    cdef double[::1] avgf = scratch[2]  # added to AW[:, k] as (avg_a * x) * avgf[k]
+    cdef double[::1] upd = scratch[3]
+    cdef double[::1] avg_a_old = scratch[4]
 
     with nogil:
+        # The state at the start of the pass, kept for an interrupt.
+        _copy(W0, W)
+        _copy(AW0, AW)
+        _copy(Q0, Q)
+        memcpy(&b0[0], &b[0], n_cols * sizeof(double))
+        memcpy(&ab0[0], &ab[0], n_cols * sizeof(double))
+        memcpy(&S0[0], &S[0], n_cols * sizeof(ColumnState))
         for k in range(n_cols):
             if active[k]:
                 S[k].loss = 0.0
@@ -426,6 +423,12 @@ cdef tuple _epoch(
         for k in range(n_cols):
             if active[k]:
                 S[k].epochs += 1.0
+            if not isfinite(b[k]):
+                finite = False
+        for j in range(n_features):
+            for k in range(n_cols):
+                if not isfinite(W[j, k]):
+                    finite = False
     return t, finite
 
 
