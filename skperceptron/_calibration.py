@@ -44,7 +44,8 @@ def probabilities(scores, temperature=1.0):
     proba : ndarray of shape (n_samples, 2) or (n_samples, n_classes)
         Finite probabilities, rows summing to 1.
     """
-    z = np.asarray(scores, dtype=np.float64) / temperature
+    with np.errstate(over="ignore"):  # an overflow is +-inf, handled below
+        z = np.asarray(scores, dtype=np.float64) / temperature
     if z.ndim == 1:
         return np.column_stack([expit(-z), expit(z)])
     top = z.max(axis=1, keepdims=True)
@@ -60,7 +61,8 @@ def probabilities(scores, temperature=1.0):
 
 def log_probabilities(scores, temperature=1.0):
     """Logarithm of :func:`probabilities`, computed without forming tiny exponentials."""
-    z = np.asarray(scores, dtype=np.float64) / temperature
+    with np.errstate(over="ignore"):  # an overflow is +-inf, handled below
+        z = np.asarray(scores, dtype=np.float64) / temperature
     if z.ndim == 1:
         return np.column_stack([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)])
     top = z.max(axis=1, keepdims=True)
