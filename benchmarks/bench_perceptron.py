@@ -12,6 +12,7 @@ of ``CalibratedClassifierCV(Perceptron(random_state=0), method="sigmoid")``, def
 ``average=True``, over binary and multiclass (dataset, seed) cases; medians printed.
 
     python benchmarks/bench_perceptron.py                 # 500 .. 20,000 rows, 5 repeats
+                                                          # (x8 at 500 rows, x3 at 5,000)
     python benchmarks/bench_perceptron.py --full          # adds 100,000 rows
     python benchmarks/bench_perceptron.py --repeats 3
     python benchmarks/bench_perceptron.py --proba
@@ -23,8 +24,13 @@ import warnings
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
-from sklearn.datasets import make_classification
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_classification,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron
 from sklearn.metrics import log_loss
@@ -59,8 +65,10 @@ def fit_times(sizes, repeats):
                                        n_clusters_per_class=1, random_state=0)
             for threads in (1, 2):
                 times = {"sklearn": [], "ours": [], "nocal": []}
+                # Small fits are short and noisy: more repeats there.
+                n_repeats = repeats * (8 if n <= 1_000 else 3 if n <= 5_000 else 1)
                 with threadpool_limits(threads):
-                    for _ in range(repeats):
+                    for _ in range(n_repeats):
                         ref, ours, nocal = Perceptron(), PerceptronClassifier(), _uncalibrated()
                         times["sklearn"].append(_timed(ref, X, y))
                         times["ours"].append(_timed(ours, X, y))

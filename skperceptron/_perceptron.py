@@ -14,10 +14,8 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -205,45 +203,6 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.average = average
 
-    def __init__(
-        self,
-        *,
-        penalty=None,
-        alpha=0.0001,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-3,
-        shuffle=True,
-        verbose=0,
-        eta0=1.0,
-        n_jobs=None,
-        random_state=0,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        class_weight=None,
-        warm_start=False,
-        average=False,
-    ):
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.shuffle = shuffle
-        self.verbose = verbose
-        self.eta0 = eta0
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.class_weight = class_weight
-        self.warm_start = warm_start
-        self.average = average
-
     # Private switch, read by benchmarks/bench_perceptron.py: False skips recording the
     # held-out scores and fitting the temperature (temperature_ = 1), to time its cost.
     _calibrate = True
@@ -296,12 +255,13 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
             allow_all_zero_weights=self.early_stopping,
         )
         n_columns = 1 if classes.shape[0] == 2 else classes.shape[0]
-        coef, intercept = _initial_weights(
+        coef, intercept = training.initial_weights(
             coef_init, intercept_init, n_columns, X.shape[1], X.dtype
         )
         start = training.Start(coef, intercept,
                                total_epochs=getattr(self, "_total_epochs", 0) if warm else 0)
-        validation = self._validation_mask(y, sample_weight)
+        validation = training.validation_mask(y, sample_weight, self.early_stopping,
+                                              self.validation_fraction, self.random_state)
         return self._train(X, y, classes, sample_weight, start, validation, previous)
 
     @transactional
@@ -350,7 +310,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
             )
         n_columns = 1 if self.classes_.shape[0] == 2 else self.classes_.shape[0]
         if first_call:
-            coef, intercept = _initial_weights(None, None, n_columns, X.shape[1], X.dtype)
+            coef, intercept = training.initial_weights(None, None, n_columns, X.shape[1], X.dtype)
             start = training.Start(coef, intercept)
         else:
             start = training.Start(
@@ -383,7 +343,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
                           reset=False)
-        scores = _scores(X, self.coef_, self.intercept_)
+        scores = training.scores(X, self.coef_, self.intercept_)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):
@@ -538,66 +498,3 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         self._standard_intercept = result.standard_intercept
         self._average_coef = result.average_coef
         self._average_intercept = result.average_intercept
-
-    def _validation_mask(self, y, sample_weight):
-        mask = np.zeros(y.shape[0], dtype=bool)
-        if not self.early_stopping:
-            return mask
-        splitter = StratifiedShuffleSplit(
-            test_size=self.validation_fraction, random_state=self.random_state
-        )
-        idx_train, idx_val = next(splitter.split(np.zeros((y.shape[0], 1)), y))
-        if idx_train.shape[0] == 0 or idx_val.shape[0] == 0:
-            raise ValueError(
-                f"Splitting {y.shape[0]} samples with validation_fraction="
-                f"{self.validation_fraction} left an empty training or validation set; "
-                "change validation_fraction, add samples or disable early_stopping."
-            )
-        if not np.any(sample_weight[idx_val] > 0):
-            raise ValueError(
-                "The sample weights for validation set are all zero, consider using a"
-                " different random state."
-            )
-        mask[idx_val] = True
-        return mask
-
-
-def _initial_weights(coef_init, intercept_init, n_columns, n_features, dtype):
-    if coef_init is None:
-        coef = np.zeros((n_columns, n_features), dtype=dtype)
-    else:
-        coef = np.array(coef_init, dtype=dtype, order="C").reshape(-1, n_features)
-        if coef.shape != (n_columns, n_features):
-            raise ValueError(
-                f"coef_init has shape {np.shape(coef_init)}; expected "
-                f"{(n_columns, n_features)}."
-            )
-    if intercept_init is None:
-        intercept = np.zeros(n_columns, dtype=np.float64)
-    else:
-        intercept = np.array(intercept_init, dtype=np.float64).reshape(-1)
-        if intercept.shape != (n_columns,):
-            raise ValueError(
-                f"intercept_init has shape {np.shape(intercept_init)}; expected "
-                f"({n_columns},)."
-            )
-    return coef, intercept
-
-
-def _scores(X, coef, intercept):
-    """``X @ coef.T + intercept`` as 2-D float64; rows that overflow to NaN are redone
-    with the row and the weights scaled to unit size first, giving ``+-inf``."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        scores = np.asarray(X @ coef.T, dtype=np.float64) + intercept
-        bad = np.flatnonzero(np.isnan(scores).any(axis=1))
-        if bad.size:
-            rows = X[bad]
-            size = abs(rows).max(axis=1)
-            size = np.asarray(size.toarray() if sp.issparse(size) else size,
-                              dtype=np.float64).reshape(-1, 1)
-            size[size == 0] = 1.0
-            top = float(np.max(np.abs(coef))) or 1.0
-            unit = rows.multiply(1.0 / size) if sp.issparse(rows) else rows / size
-            inner = np.asarray(unit @ (coef / top).T, dtype=np.float64)
-            scores[bad] = size * (top * inner) + intercept
-    return scores

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.model_selection import StratifiedShuffleSplit
 
 from . import _perceptron_fast
 from ._validation import check_random_state
@@ -438,3 +439,69 @@ def sklearn_shuffle_seeds(random_state, n_columns):
         class_rng.randint(1, max_int)  # drawn for the dataset object, unused for order
         seeds.append(int(class_rng.randint(max_int)))
     return seeds
+
+
+def validation_mask(y, sample_weight, early_stopping, validation_fraction, random_state):
+    """Boolean mask of the stratified validation rows (none without early stopping)."""
+    mask = np.zeros(y.shape[0], dtype=bool)
+    if not early_stopping:
+        return mask
+    splitter = StratifiedShuffleSplit(
+        test_size=validation_fraction, random_state=random_state
+    )
+    idx_train, idx_val = next(splitter.split(np.zeros((y.shape[0], 1)), y))
+    if idx_train.shape[0] == 0 or idx_val.shape[0] == 0:
+        raise ValueError(
+            f"Splitting {y.shape[0]} samples with validation_fraction="
+            f"{validation_fraction} left an empty training or validation set; "
+            "change validation_fraction, add samples or disable early_stopping."
+        )
+    if not np.any(sample_weight[idx_val] > 0):
+        raise ValueError(
+            "The sample weights for validation set are all zero, consider using a"
+            " different random state."
+        )
+    mask[idx_val] = True
+    return mask
+
+
+def initial_weights(coef_init, intercept_init, n_columns, n_features, dtype):
+    """Zeros, or the given initial weights checked against the expected shapes."""
+    if coef_init is None:
+        coef = np.zeros((n_columns, n_features), dtype=dtype)
+    else:
+        coef = np.array(coef_init, dtype=dtype, order="C").reshape(-1, n_features)
+        if coef.shape != (n_columns, n_features):
+            raise ValueError(
+                f"coef_init has shape {np.shape(coef_init)}; expected "
+                f"{(n_columns, n_features)}."
+            )
+    if intercept_init is None:
+        intercept = np.zeros(n_columns, dtype=np.float64)
+    else:
+        intercept = np.array(intercept_init, dtype=np.float64).reshape(-1)
+        if intercept.shape != (n_columns,):
+            raise ValueError(
+                f"intercept_init has shape {np.shape(intercept_init)}; expected "
+                f"({n_columns},)."
+            )
+    return coef, intercept
+
+
+def scores(X, coef, intercept):
+    """``X @ coef.T + intercept`` as 2-D float64; rows that overflow to NaN are redone
+    with the row and the weights scaled to unit size first, giving ``+-inf``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores = np.asarray(X @ coef.T, dtype=np.float64) + intercept
+        bad = np.flatnonzero(np.isnan(scores).any(axis=1))
+        if bad.size:
+            rows = X[bad]
+            size = abs(rows).max(axis=1)
+            size = np.asarray(size.toarray() if sp.issparse(size) else size,
+                              dtype=np.float64).reshape(-1, 1)
+            size[size == 0] = 1.0
+            top = float(np.max(np.abs(coef))) or 1.0
+            unit = rows.multiply(1.0 / size) if sp.issparse(rows) else rows / size
+            inner = np.asarray(unit @ (coef / top).T, dtype=np.float64)
+            scores[bad] = size * (top * inner) + intercept
+    return scores

@@ -10,13 +10,13 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron, SGDClassifier
 from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
-from scipy.optimize import minimize_scalar
 
 from skperceptron import PerceptronClassifier
 
