@@ -219,8 +219,9 @@ def _make_blocks(rows, class_weight, start, settings, rule, record_margins):
             AW = np.zeros((n_features if averaging else 0, width), dtype=dtype)
         Q = np.zeros((n_features if rule["penalty"] in (1, 3) else 0, width), dtype=dtype)
         state = shared["state"][cols]
-        state["sqnorm"] = np.einsum("jk,jk->k", W, W, dtype=np.float64)
-        state["l1norm"] = np.abs(W).sum(axis=0, dtype=np.float64)
+        if rule["penalty"]:  # the cached norms of the penalty term in the objective
+            state["sqnorm"] = np.einsum("jk,jk->k", W, W, dtype=np.float64)
+            state["l1norm"] = np.abs(W).sum(axis=0, dtype=np.float64)
         if width == n_columns:
             codes = rows.y_code
         else:  # one class against the rest, coded as a binary problem
@@ -251,6 +252,7 @@ class _Loop:
         self.n_iter = 0
         self.interrupted = self.stopped_by_hook = False
         self.started = time.time()
+        self.objective = shared["state"]["objective"]  # a view, refreshed by each pass
         self.total_epochs = total_epochs
 
     def run(self):
@@ -294,24 +296,25 @@ class _Loop:
                 raise ValueError(OVERFLOW_MESSAGE.format(epoch + 1))
 
     def _stopping_rules(self, epoch):
-        settings, shared = self.settings, self.shared
-        active = shared["active"].astype(bool)
+        # Per column: no improvement of tol for n_iter_no_change epochs stops it.
+        settings, active = self.settings, self.shared["active"]
         if settings.early_stopping:
             current = -self._validation_accuracy()
         else:
-            current = shared["state"]["objective"] / self.n_train
+            current = self.objective / self.n_train
         if settings.verbose:
-            self._report(epoch, active, current)
-        tol = settings.tol if settings.tol is not None else -np.inf
-        worse = current > self.best - tol
-        self.no_improvement = np.where(worse, self.no_improvement + 1, 0)
-        self.best = np.minimum(self.best, current)
-        stop = active & (self.no_improvement >= settings.n_iter_no_change)
-        shared["active"][stop] = 0
+            self._report(epoch, active.astype(bool), current)
+        if settings.tol is None:
+            return current  # never an improvement test: stop after max_iter
+        worse = current > self.best - settings.tol
+        self.no_improvement = (self.no_improvement + 1) * worse
+        np.minimum(self.best, current, out=self.best)
+        stop = self.no_improvement >= settings.n_iter_no_change
         if settings.verbose:
-            for _ in np.flatnonzero(stop):
+            for _ in np.flatnonzero(stop & (active != 0)):
                 print("Convergence after %d epochs took %.2f seconds"
                       % (epoch + 1, time.time() - self.started))
+        active[stop] = 0  # already stopped columns stay stopped
         return current
 
     def _validation_accuracy(self):
