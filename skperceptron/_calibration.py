@@ -76,10 +76,14 @@ def log_probabilities(scores, temperature=1.0):
 
 def _scale(scores):
     """Root-mean-square of the scores, computed without overflow (0 if all zero)."""
-    top = float(np.max(np.abs(scores))) if scores.size else 0.0
+    flat = scores.ravel()
+    square = float(np.dot(flat, flat))
+    if 0.0 < square < np.inf:
+        return math.sqrt(square / flat.size)
+    top = float(np.max(np.abs(flat))) if flat.size else 0.0
     if top == 0.0:
         return 0.0
-    return top * math.sqrt(float(np.mean(np.square(scores / top))))
+    return top * math.sqrt(float(np.mean(np.square(flat / top))))
 
 
 class _Binary:
