@@ -236,7 +236,8 @@ def _log_loss_ratio(split, **params):
 
 # The targets (median over >= 10 cases: <= 1.10 x CalibratedClassifierCV, <= 1.0 x with
 # average=True) are measured by benchmarks/bench_perceptron.py --proba; these bounds pin
-# the values measured on the test-suite splits so that a regression shows.
+# the values measured on the test-suite splits so that a regression shows: default
+# 1.156, 1.079, 0.996, 0.994 (2-5 classes), average=True 0.890, 0.869, 0.852, 0.837.
 @pytest.mark.parametrize("split", list(_datasets()), ids=["2cls", "3cls", "4cls", "5cls"])
 def test_log_loss_against_calibrated_cv(split):
     assert _log_loss_ratio(split) <= 1.20
