@@ -17,10 +17,12 @@ of ``CalibratedClassifierCV(Perceptron(random_state=0), method="sigmoid")``, def
     python benchmarks/bench_perceptron.py --full          # adds 100,000 rows
     python benchmarks/bench_perceptron.py --repeats 3
     python benchmarks/bench_perceptron.py --proba
+    python benchmarks/bench_perceptron.py --calibration-share   # min of repeats, 1 thread
 """
 
 import argparse
 import time
+import timeit
 import warnings
 
 import numpy as np
@@ -87,6 +89,39 @@ def fit_times(sizes, repeats):
                       f"{ours.n_iter_:>6}", flush=True)
 
 
+def calibration_share(sizes):
+    """The calibration's own work (held-out selection + temperature fit) in isolation,
+    against the fit without calibration: the deterministic part of ``calib`` above."""
+    from skperceptron import _perceptron_training as training
+
+    captured = {}
+    original = training.train
+
+    def spy(rows, *args, **kwargs):
+        captured["result"], captured["rows"] = original(rows, *args, **kwargs), rows
+        return captured["result"]
+
+    print(f"{'rows':>7} {'cls':>3} {'fit no-cal ms':>13} {'calibration ms':>14} {'share':>6}")
+    with threadpool_limits(1):
+        for n, d in sizes:
+            for n_classes in (2, 10):
+                X, y = make_classification(n, d, n_informative=min(d // 2, 20),
+                                           n_classes=n_classes, n_clusters_per_class=1,
+                                           random_state=0)
+                training.train = spy
+                est = PerceptronClassifier().fit(X, y)
+                training.train = original
+                result, rows = captured["result"], captured["rows"]
+                reps = 200 if n <= 1_000 else 20 if n <= 5_000 else 3
+                calib = min(timeit.repeat(lambda: est._temperature(result, rows, False),
+                                          number=reps, repeat=5)) / reps
+                fits = max(1, reps // 10)
+                fit = min(timeit.repeat(lambda: _uncalibrated().fit(X, y), number=fits,
+                                        repeat=5)) / fits
+                print(f"{n:>7} {n_classes:>3} {fit * 1e3:>13.3f} {calib * 1e3:>14.3f} "
+                      f"{calib / fit:>6.3f}", flush=True)
+
+
 def proba_cases():
     """(name, X, y, seed): binary and multiclass, synthetic and real."""
     for seed in range(3):
@@ -139,10 +174,14 @@ def main():
     parser.add_argument("--full", action="store_true", help="add 100,000 rows")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--proba", action="store_true", help="log loss vs CalibratedCV")
+    parser.add_argument("--calibration-share", action="store_true",
+                        help="the calibration's own work in isolation (1 thread)")
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     if args.proba:
         proba_quality()
+    elif args.calibration_share:
+        calibration_share(FULL_SIZES if args.full else SIZES)
     else:
         fit_times(FULL_SIZES if args.full else SIZES, args.repeats)
 
