@@ -77,7 +77,8 @@ def log_probabilities(scores, temperature=1.0):
 def _scale(scores):
     """Root-mean-square of the scores, computed without overflow (0 if all zero)."""
     flat = scores.ravel()
-    square = float(np.dot(flat, flat))
+    with np.errstate(over="ignore"):  # an overflow falls through to the scaled sum
+        square = float(np.dot(flat, flat))
     if 0.0 < square < np.inf:
         return math.sqrt(square / flat.size)
     top = float(np.max(np.abs(flat))) if flat.size else 0.0

@@ -191,13 +191,13 @@ def test_proba_is_the_link_of_the_decision_score(split, params):
     # Far-out and near-boundary rows too: saturated probabilities must stay finite.
     X_all = np.vstack([X_test, 1e6 * X_test[:50], 1e-12 * X_test[:50]])
     s = clf.decision_function(X_all) / clf.temperature_
-    if s.ndim == 1:  # closed forms, written independently of the package
-        expected = np.column_stack([1 / (1 + np.exp(s)), 1 / (1 + np.exp(-s))])
-    else:
-        e = np.exp(s - s.max(axis=1, keepdims=True))
-        expected = e / e.sum(axis=1, keepdims=True)
-    with np.errstate(over="ignore"):
-        proba = clf.predict_proba(X_all)
+    with np.errstate(over="ignore"):  # closed forms, written independently
+        if s.ndim == 1:
+            expected = np.column_stack([1 / (1 + np.exp(s)), 1 / (1 + np.exp(-s))])
+        else:
+            e = np.exp(s - s.max(axis=1, keepdims=True))
+            expected = e / e.sum(axis=1, keepdims=True)
+    proba = clf.predict_proba(X_all)
     np.testing.assert_allclose(proba, expected, rtol=1e-12, atol=1e-300)
     assert np.isfinite(proba).all()
     np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X_all))
