@@ -323,7 +323,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         )
         validation = np.zeros(X.shape[0], dtype=bool)
         return self._train(X, y, self.classes_, sample_weight, start, validation, previous,
-                           max_iter=1)
+                           online=True)
 
     def decision_function(self, X):
         """One-vs-rest scores ``X @ coef_.T + intercept_``.
@@ -437,7 +437,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         return training.Settings(max_iter=max_iter, **{n: getattr(self, n) for n in names})
 
     def _train(self, X, y, classes, sample_weight, start, validation, previous,
-               max_iter=None):
+               online=False):
         """Train, fit the temperature, store; or keep ``previous`` on an early Ctrl-C."""
         if self.class_weight is None:
             class_weight = np.ones(classes.shape[0])
@@ -445,7 +445,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
             class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
         y_code = np.searchsorted(classes, y).astype(np.intp)
         rows = training.make_rows(X, y_code, sample_weight, validation)
-        max_iter = self.max_iter if max_iter is None else max_iter
+        max_iter = 1 if online else self.max_iter
         result = training.train(rows, class_weight, start, self._settings(max_iter),
                                 hooks=self._training_hooks(), record_margins=self._calibrate)
         if result.interrupted and result.n_iter == 0:
@@ -467,7 +467,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
             warnings.warn("Maximum number of iteration reached before convergence. "
                           "Consider increasing max_iter to improve the fit.",
                           ConvergenceWarning)
-        self._store(classes, result, self._temperature(result, rows, max_iter == 1))
+        self._store(classes, result, self._temperature(result, rows, online))
         return self
 
     def _temperature(self, result, rows, online):

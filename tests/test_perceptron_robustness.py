@@ -234,3 +234,18 @@ def test_any_magnitude_gives_finite_results_or_a_clear_error(exponent, target, c
             np.testing.assert_array_equal(pred, est.classes_[(scores > 0).astype(int)])
         else:
             np.testing.assert_array_equal(pred, est.classes_[scores.argmax(axis=1)])
+
+
+def test_partial_fit_temperature_starts_from_its_batch_and_fit_never_pools():
+    # The first partial_fit scores its batch exactly as a one-epoch fit does; a fit
+    # (even of one epoch) on a fitted model never mixes in the previous temperature.
+    classes = np.unique(Y_MC)
+    online = PerceptronClassifier(shuffle=False).partial_fit(X_MC, Y_MC, classes=classes)
+    one_epoch = _fixed(1, shuffle=False).fit(X_MC, Y_MC)
+    assert online.temperature_ == one_epoch.temperature_
+    refit = _fixed(5, shuffle=False).fit(X_MC[:100], Y_MC[:100])
+    refit.set_params(max_iter=1).fit(X_MC, Y_MC)
+    assert refit.temperature_ == one_epoch.temperature_
+    online.partial_fit(X_MC[:60], Y_MC[:60])  # pooled: finite, positive, changed
+    assert 0 < online.temperature_ < np.inf
+    assert online.temperature_ != one_epoch.temperature_
