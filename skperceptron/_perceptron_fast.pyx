@@ -1,9 +1,9 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""One epoch of the perceptron's online update, for all one-vs-rest columns at once.
+"""One epoch of the perceptron's online update for a block of one-vs-rest columns.
 
 Everything else (validation, shuffling, stopping rules, calibration) lives in
-``_perceptron.py``; this module only walks the rows once and updates the state arrays
-it is given, in place.
+``_perceptron_training.py``; this module only walks the rows once and updates the
+block's arrays in place.
 
 Why one pass for all classes: scikit-learn fits each one-vs-rest column in its own pass.
 Each column's update depends only on its own weights, so visiting a row once and
@@ -16,10 +16,17 @@ the weights agree bit for bit when rows are visited in the same order.
 Weights are stored as ``wscale * W`` (Bottou's trick) so an L2 shrink is one scalar
 multiply; the averaged weights follow the lazy ASGD recurrence
 ``avg = (AW + avg_a * W) / avg_b``; :func:`finish` folds both back into plain arrays.
+
+Per-column scalars live in a ``ColumnState`` record (numpy dtype :data:`STATE_DTYPE`),
+the update's settings in an ``UpdateRule`` record (passed as a dict), the rows in a
+``rows`` object and the weights in a ``block`` object (attributes listed in
+:func:`epoch`).
 """
 
 from libc.math cimport fabs, sqrt, isfinite
+from libc.string cimport memcpy
 from cython cimport floating
+cimport cython
 
 import numpy as np
 
@@ -41,85 +48,130 @@ cdef extern from *:
 cdef enum:
     PREFETCH_ROWS = 4
 
-# Column-state rows of the ``state`` array (shape (N_STATE, n_columns), float64).
-cdef enum:
-    S_WSCALE = 0
-    S_AVG_A = 1
-    S_AVG_B = 2
-    S_SQNORM = 3
-    S_L1NORM = 4
-    S_U = 5
-N_STATE = 6
+
+cdef packed struct ColumnState:
+    double wscale    # lazy scale of the column's weights (L2 decay)
+    double avg_a     # ASGD recurrence terms: average = (AW + avg_a * W) / avg_b
+    double avg_b
+    double sqnorm    # cached squared norm and L1 norm, refreshed as scikit-learn does
+    double l1norm
+    double u         # cumulative L1 penalty per weight (truncated gradient)
+    double loss      # this epoch's summed hinge loss (when compute_objective)
+    double objective # this epoch's summed loss + penalty (when compute_objective)
+    double epochs    # passes completed by this column
 
 
-cdef inline void _reset_wscale(floating[:, ::1] W, floating[:, ::1] AW, double[:, ::1] S,
+STATE_DTYPE = np.dtype([
+    ("wscale", "f8"), ("avg_a", "f8"), ("avg_b", "f8"), ("sqnorm", "f8"),
+    ("l1norm", "f8"), ("u", "f8"), ("loss", "f8"), ("objective", "f8"), ("epochs", "f8"),
+])
+
+
+cdef struct UpdateRule:
+    bint binary              # one column whose positive class is code 1
+    int penalty              # 0 none, 1 l1, 2 l2, 3 elasticnet
+    double alpha
+    double l1_ratio
+    double eta
+    bint fit_intercept
+    double intercept_decay   # 1 dense, 0.01 CSR (scikit-learn's sparse damping)
+    double average           # 0: off, else averaging starts when t >= average
+    bint compute_objective
+
+
+def new_state(Py_ssize_t n_columns):
+    """A ``ColumnState`` array for fresh columns (unit scale, empty average)."""
+    state = np.zeros(n_columns, dtype=STATE_DTYPE)
+    state["wscale"] = 1.0
+    state["avg_b"] = 1.0
+    return state
+
+
+cdef inline void _reset_wscale(floating[:, ::1] W, floating[:, ::1] AW, ColumnState *S,
                                Py_ssize_t k, bint averaging) noexcept nogil:
     # Fold the lazy scale (and the lazy average terms) into the arrays of column k.
     # The factors are rounded to the weight dtype, as BLAS ?axpy/?scal receive them in
     # scikit-learn, so float32 weights fold identically.
     cdef Py_ssize_t j
-    cdef floating a, inv_b, ws = <floating>S[S_WSCALE, k]
+    cdef floating a, inv_b, ws = <floating>S.wscale
     if averaging:
-        a = <floating>S[S_AVG_A, k]
-        inv_b = <floating>(1.0 / S[S_AVG_B, k])
+        a = <floating>S.avg_a
+        inv_b = <floating>(1.0 / S.avg_b)
         for j in range(W.shape[0]):
             AW[j, k] = AW[j, k] + a * W[j, k]
         for j in range(W.shape[0]):
             AW[j, k] = AW[j, k] * inv_b
-        S[S_AVG_A, k] = 0.0
-        S[S_AVG_B, k] = 1.0
+        S.avg_a = 0.0
+        S.avg_b = 1.0
     for j in range(W.shape[0]):
         W[j, k] = W[j, k] * ws
-    S[S_WSCALE, k] = 1.0
+    S.wscale = 1.0
 
 
-def finish(floating[:, ::1] W, floating[:, ::1] AW, double[:, ::1] S, bint averaging):
-    """Fold the lazy scale and averaging terms into ``W`` and ``AW`` (end of a fit call)."""
+cdef void _finish(floating[:, ::1] W, floating[:, ::1] AW, ColumnState[::1] S,
+                  bint averaging) noexcept nogil:
     cdef Py_ssize_t k
-    with nogil:
-        for k in range(W.shape[1]):
-            _reset_wscale(W, AW, S, k, averaging)
+    for k in range(W.shape[1]):
+        _reset_wscale(W, AW, &S[k], k, averaging)
 
 
-def epoch(
-    const floating[:, ::1] X,          # dense rows, or (0, 0) when CSR arrays are given
-    const floating[::1] data,          # CSR data (empty for dense)
-    const int[::1] indices,            # CSR column indices
-    const int[::1] indptr,             # CSR row pointers
-    const Py_ssize_t[::1] order,       # rows to visit, in order (training rows only)
-    const Py_ssize_t[::1] y_code,      # class index of each row (binary: 0/1)
-    const floating[::1] sample_weight,
-    const floating[::1] pos_weight,    # per-column weight of the positive side
-    const floating[::1] neg_weight,    # per-column weight of the negative side
-    floating[:, ::1] W,                # (n_features, n_columns), scaled by S[S_WSCALE]
-    double[::1] b,                     # (n_columns,)
-    floating[:, ::1] AW,               # averaged weights, same layout (unused if not averaging)
-    double[::1] ab,                    # averaged intercepts
-    floating[:, ::1] Q,                # cumulative L1 penalty applied, per weight
-    double[:, ::1] S,                  # per-column scalar state (see S_* rows)
-    const unsigned char[::1] active,   # columns still training
-    double[::1] objective,             # out: per-column sum of loss (+ penalty) this epoch
-    double t,                          # update counter at the first row (1-based)
-    bint binary,                       # one column whose positive class is code 1
-    int penalty,                       # 0 none, 1 l1, 2 l2, 3 elasticnet
-    double alpha,
-    double l1_ratio,
-    double eta,
-    bint fit_intercept,
-    double intercept_decay,
-    double average,                    # 0: off, else averaging starts when t >= average
-    bint compute_objective,
-    double[:, ::1] G,                  # (n_rows, n_columns) sum of t * step per row, or (0, k)
-    double[::1] Gb,                    # per-column sum of t * intercept step
-):
-    """Run one pass over ``order``, updating every active column; return the new ``t``.
+def finish(block, bint averaging):
+    """Fold the lazy scale and averaging terms into ``block.W`` and ``block.AW``."""
+    if block.W.dtype == np.float32:
+        _finish[cython.float](block.W, block.AW, block.state, averaging)
+    else:
+        _finish[cython.double](block.W, block.AW, block.state, averaging)
 
-    ``G``/``Gb`` (when ``G`` has rows) record each update as ``t * step`` on its row, so
-    that the mean of the weights over all steps can be formed after the call with one
-    matrix product (see ``_perceptron._lazy_average``): O(1) per update instead of the
-    O(n_features) of the ASGD recurrence. Only valid without a penalty (the weights then
-    change only at updates).
+
+cdef void _copy(floating[:, ::1] dst, floating[:, ::1] src) noexcept nogil:
+    if src.shape[0] * src.shape[1] > 0:
+        memcpy(&dst[0, 0], &src[0, 0], src.shape[0] * src.shape[1] * sizeof(floating))
+
+
+def epoch(rows, block, UpdateRule rule, const Py_ssize_t[::1] order, double t):
+    """Run one pass over ``order`` (row indices), updating every active column.
+
+    ``rows``: ``X`` (dense, or shape (0, 0) for CSR), ``data``/``indices``/``indptr``
+    (CSR, empty for dense), ``sample_weight``. ``block``: ``codes`` (class code of each
+    row for this block; binary blocks code the positive class 1), ``W``
+    ``(n_features, n_columns)``, ``b``, ``AW``/``ab`` (averages, ``AW`` empty when not
+    averaging), ``Q`` (L1 bookkeeping, empty without L1), ``state`` (``ColumnState``),
+    ``active`` (uint8 per column), ``pos_weight``/``neg_weight`` (class weights),
+    ``margins`` ``(n_rows, n_columns)`` (out: each visited row's score before its
+    update, or shape (0, n_columns) to skip), ``scratch`` (float64, (5, n_columns)) and
+    ``saved``, a record of the same arrays that receives the state at the start of the
+    pass (the last completed epoch, for interrupts). Returns ``(t, finite)``: the
+    update counter after the pass, and whether every score, weight and intercept
+    stayed finite.
     """
+    saved = block.saved
+    if block.W.dtype == np.float32:
+        return _epoch[cython.float](
+            rows.X, rows.data, rows.indices, rows.indptr, order, block.codes,
+            rows.sample_weight, block.pos_weight, block.neg_weight, block.W, block.b,
+            block.AW, block.ab, block.Q, block.state, block.active, block.margins,
+            block.scratch, saved.W, saved.b, saved.AW, saved.ab, saved.Q, saved.state,
+            rule, t)
+    return _epoch[cython.double](
+        rows.X, rows.data, rows.indices, rows.indptr, order, block.codes,
+        rows.sample_weight, block.pos_weight, block.neg_weight, block.W, block.b,
+        block.AW, block.ab, block.Q, block.state, block.active, block.margins,
+        block.scratch, saved.W, saved.b, saved.AW, saved.ab, saved.Q, saved.state,
+        rule, t)
+
+
+# The compiled pass: its arguments are the unpacked records of ``epoch`` (typed
+# memoryviews cannot be members of a record, hence the long list).
+cdef tuple _epoch(
+    const floating[:, ::1] X, const floating[::1] data, const int[::1] indices,
+    const int[::1] indptr, const Py_ssize_t[::1] order, const Py_ssize_t[::1] y_code,
+    const floating[::1] sample_weight, const floating[::1] pos_weight,
+    const floating[::1] neg_weight, floating[:, ::1] W, double[::1] b,
+    floating[:, ::1] AW, double[::1] ab, floating[:, ::1] Q, ColumnState[::1] S,
+    const unsigned char[::1] active, double[:, ::1] M, double[:, ::1] scratch,
+    floating[:, ::1] W0, double[::1] b0, floating[:, ::1] AW0, double[::1] ab0,
+    floating[:, ::1] Q0, ColumnState[::1] S0, UpdateRule rule, double t,
+):
     cdef bint sparse = X.shape[0] == 0 and indptr.shape[0] > 0
     cdef Py_ssize_t n_features = W.shape[0]
     cdef Py_ssize_t n_cols = W.shape[1]
@@ -128,10 +180,17 @@ def epoch(
     cdef const floating *x = NULL
     cdef const int *ind = NULL
     cdef double threshold = 1e-9 if floating is double else 1e-6
+    cdef int penalty = rule.penalty
+    cdef double alpha = rule.alpha, l1_ratio = rule.l1_ratio, eta = rule.eta
+    cdef double average = rule.average, intercept_decay = rule.intercept_decay
+    cdef bint binary = rule.binary, fit_intercept = rule.fit_intercept
+    cdef bint compute_objective = rule.compute_objective
     cdef bint averaging = average > 0
-    cdef double acc0, p, y, z, update, dot, mu, num_iter_d, wold
-    cdef floating cw, sw, c, cc, scale_c, ws_f, inc_f
-    cdef double xv, shrink, l2acc, l1acc, ws, a_k
+    cdef bint record = M.shape[0] > 0
+    cdef bint finite = True
+    cdef double acc0, p, y, z, update, mu, num_iter_d, wold
+    cdef floating cw, sw, c, scale_c, ws_f, xf
+    cdef double xv, shrink, l2acc, l1acc, ws, hinge
     cdef bint any_update, any_avg
     cdef bint l1_like = penalty == 1 or penalty == 3
     cdef Py_ssize_t code
@@ -141,8 +200,7 @@ def epoch(
     cdef double *afp
     cdef const floating *wrow
     cdef floating *wrow_w
-    cdef floating xf
-    cdef bint lazy_sum = G.shape[0] > 0
+    cdef ColumnState *s
     cdef Py_ssize_t n_order = order.shape[0], ahead, off, row_bytes
     cdef const char *pf
     row_bytes = n_features * sizeof(floating)
@@ -157,17 +215,24 @@ def epoch(
     scale_c = <floating>shrink
 
     # Per-row scratch, one slot per column.
-    acc_arr = np.zeros(n_cols, dtype=np.float64)
-    inc_arr = np.zeros(n_cols, dtype=np.float64)
-    avg_arr = np.zeros(n_cols, dtype=np.float64)
-    upd_arr = np.zeros(n_cols, dtype=np.float64)
-    cdef double[::1] acc = acc_arr
-    cdef double[::1] inc = inc_arr   # added to W[:, k] as x * inc[k]
-    cdef double[::1] avgf = avg_arr  # added to AW[:, k] as (avg_a * x) * avgf[k]
-    cdef double[::1] upd = upd_arr
-    cdef double[::1] avg_a_old = np.zeros(n_cols, dtype=np.float64)
+    cdef double[::1] acc = scratch[0]
+    cdef double[::1] inc = scratch[1]   # added to W[:, k] as x * inc[k]
+    cdef double[::1] avgf = scratch[2]  # added to AW[:, k] as (avg_a * x) * avgf[k]
+    cdef double[::1] upd = scratch[3]
+    cdef double[::1] avg_a_old = scratch[4]
 
     with nogil:
+        # The state at the start of the pass, kept for an interrupt.
+        _copy(W0, W)
+        _copy(AW0, AW)
+        _copy(Q0, Q)
+        memcpy(&b0[0], &b[0], n_cols * sizeof(double))
+        memcpy(&ab0[0], &ab[0], n_cols * sizeof(double))
+        memcpy(&S0[0], &S[0], n_cols * sizeof(ColumnState))
+        for k in range(n_cols):
+            if active[k]:
+                S[k].loss = 0.0
+                S[k].objective = 0.0
         for ii in range(n_order):
             i = order[ii]
             if ii + PREFETCH_ROWS < n_order:
@@ -228,42 +293,44 @@ def epoch(
                 upd[k] = 0.0
                 if not active[k]:
                     continue
+                s = &S[k]
                 if binary:
                     y = 1.0 if code == 1 else -1.0
                 else:
                     y = 1.0 if code == k else -1.0
-                ws = S[S_WSCALE, k]
+                ws = s.wscale
                 # scikit-learn rounds the dot product to the weight dtype.
                 p = <double>(<floating>(acc[k] * ws)) + b[k]
+                if record:
+                    M[i, k] = p  # progressive-validation score: before this row's update
+                if not isfinite(p):
+                    finite = False
                 z = p * y
                 if compute_objective:
-                    if z <= 0.0:
-                        objective[k] -= z
+                    hinge = -z if z <= 0.0 else 0.0
+                    s.loss += hinge
+                    s.objective += hinge
                     if penalty > 0:
-                        objective[k] += alpha * (
-                            (1.0 - l1_ratio) * 0.5 * (<double>(<floating>sqrt(S[S_SQNORM, k]))) ** 2
-                            + l1_ratio * <double>(<floating>S[S_L1NORM, k]))
+                        s.objective += alpha * (
+                            (1.0 - l1_ratio) * 0.5 * (<double>(<floating>sqrt(s.sqnorm))) ** 2
+                            + l1_ratio * <double>(<floating>s.l1norm))
                 cw = pos_weight[k] if y > 0.0 else neg_weight[k]
                 update = eta * y if z <= 0.0 else 0.0
                 update *= <floating>(cw * sw)
                 upd[k] = update
                 if penalty >= 2:
-                    S[S_WSCALE, k] = S[S_WSCALE, k] * scale_c
-                    S[S_SQNORM, k] = S[S_SQNORM, k] * (scale_c * scale_c)
-                    S[S_L1NORM, k] = S[S_L1NORM, k] * fabs(scale_c)
-                    if S[S_WSCALE, k] < threshold:
-                        _reset_wscale(W, AW, S, k, averaging)
+                    s.wscale = s.wscale * scale_c
+                    s.sqnorm = s.sqnorm * (scale_c * scale_c)
+                    s.l1norm = s.l1norm * fabs(scale_c)
+                    if s.wscale < threshold:
+                        _reset_wscale(W, AW, s, k, averaging)
                 if update != 0.0:
                     c = <floating>update
-                    ws_f = <floating>S[S_WSCALE, k]
+                    ws_f = <floating>s.wscale
                     inc[k] = <double>(c / ws_f)
                     any_update = True
                     if fit_intercept:
                         b[k] += update * intercept_decay
-                    if lazy_sum:
-                        G[i, k] += t * <double>c
-                        if fit_intercept:
-                            Gb[k] += t * (update * intercept_decay)
                 if averaging and average <= t:
                     any_avg = True
 
@@ -297,9 +364,9 @@ def epoch(
                             idx = ind[jj] if sparse else jj
                             l2acc += W[idx, k] * W[idx, k]
                             l1acc += fabs(W[idx, k])
-                        ws_f = <floating>S[S_WSCALE, k]
-                        S[S_SQNORM, k] = l2acc * (ws_f * ws_f)
-                        S[S_L1NORM, k] = l1acc * ws_f
+                        ws_f = <floating>S[k].wscale
+                        S[k].sqnorm = l2acc * (ws_f * ws_f)
+                        S[k].l1norm = l1acc * ws_f
 
             # 4. Averaging (ASGD recurrence), for every active column once t >= average.
             if any_avg:
@@ -307,14 +374,15 @@ def epoch(
                 for k in range(n_cols):
                     if not active[k]:
                         continue
-                    ws = S[S_WSCALE, k]
-                    avg_a_old[k] = S[S_AVG_A, k]
+                    s = &S[k]
+                    ws = s.wscale
+                    avg_a_old[k] = s.avg_a
                     c = <floating>upd[k]
                     avgf[k] = -c / ws
                     mu = 1.0 / <double>(<floating>num_iter_d)
                     if <floating>num_iter_d > 1:
-                        S[S_AVG_B, k] = S[S_AVG_B, k] / (1.0 - mu)
-                    S[S_AVG_A, k] = S[S_AVG_A, k] + mu * S[S_AVG_B, k] * ws
+                        s.avg_b = s.avg_b / (1.0 - mu)
+                    s.avg_a = s.avg_a + mu * s.avg_b * ws
                     ab[k] += (b[k] - ab[k]) / num_iter_d
                 if any_update:
                     if sparse:
@@ -338,21 +406,30 @@ def epoch(
                 for k in range(n_cols):
                     if not active[k]:
                         continue
-                    S[S_U, k] = S[S_U, k] + l1_ratio * eta * alpha
-                    ws = S[S_WSCALE, k]
+                    s = &S[k]
+                    s.u = s.u + l1_ratio * eta * alpha
+                    ws = s.wscale
                     for jj in range(nnz):
                         idx = ind[jj] if sparse else jj
                         z = W[idx, k]
                         if ws * z > 0.0:
-                            wold = W[idx, k] - ((S[S_U, k] + Q[idx, k]) / ws)
+                            wold = W[idx, k] - ((s.u + Q[idx, k]) / ws)
                             W[idx, k] = wold if wold > 0.0 else 0.0
                         elif ws * z < 0.0:
-                            wold = W[idx, k] + ((S[S_U, k] - Q[idx, k]) / ws)
+                            wold = W[idx, k] + ((s.u - Q[idx, k]) / ws)
                             W[idx, k] = wold if wold < 0.0 else 0.0
                         Q[idx, k] = Q[idx, k] + ws * (W[idx, k] - z)
             t += 1.0
-    return t
-
+        for k in range(n_cols):
+            if active[k]:
+                S[k].epochs += 1.0
+            if not isfinite(b[k]):
+                finite = False
+        for j in range(n_features):
+            for k in range(n_cols):
+                if not isfinite(W[j, k]):
+                    finite = False
+    return t, finite
 
 
 def shuffle(Py_ssize_t[::1] order, unsigned int seed):

@@ -1,0 +1,186 @@
+"""Temperature calibration of classifier scores: ``link(scores / T)``.
+
+Plain numpy/scipy and independent of any estimator: give it scores (one column for a
+binary problem, one per class otherwise), the true class codes and sample weights, and
+it returns the temperature ``T > 0`` minimising the weighted log loss of
+:func:`probabilities`. :func:`probabilities` is safe for scores of any magnitude: it
+never returns a non-finite value, and ``+inf``/``-inf`` scores (an overflowed dot
+product) give the limits of the finite case.
+
+The search is over ``log T`` on a bounded range and is solved as a safeguarded Newton
+iteration on ``beta = r / T`` (``r`` the root-mean-square score, so ``beta`` is near 1):
+the log loss of ``link(beta * z)`` is convex in ``beta`` for both links, so Newton
+steps converge in a handful of vectorised passes, and a step that leaves the current
+bracket of the minimum is replaced by a geometric bisection.
+"""
+
+import math
+
+import numpy as np
+from scipy.special import expit, log_softmax, softmax
+
+# log(beta) is searched in [-LOG_RANGE, LOG_RANGE] around the score scale: from
+# essentially uniform probabilities to probabilities saturated far beyond float64.
+LOG_RANGE = 30.0
+_MAX_ITER = 40
+_LOG_TINY = math.log(np.finfo(np.float64).tiny)
+_LOG_HUGE = math.log(np.finfo(np.float64).max)
+_RTOL = 1e-4  # precision of log(beta) = precision of log(T)
+_GTOL = 1e-5  # derivative of the mean log loss in log(beta) counted as zero
+
+
+def probabilities(scores, temperature=1.0):
+    """``[1 - p, p]`` with ``p = sigmoid(s / T)`` (1-D scores) or ``softmax(s / T)``.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Decision scores; ``+-inf`` allowed, NaN not.
+    temperature : float, default=1.0
+        Positive divisor of the scores.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, 2) or (n_samples, n_classes)
+        Finite probabilities, rows summing to 1.
+    """
+    with np.errstate(over="ignore"):  # an overflow is +-inf, handled below
+        z = np.asarray(scores, dtype=np.float64) / temperature
+    if z.ndim == 1:
+        return np.column_stack([expit(-z), expit(z)])
+    top = z.max(axis=1, keepdims=True)
+    infinite = ~np.isfinite(top[:, 0])
+    if infinite.any():
+        # Rows with an infinite top score (or all -inf): the classes at the top share
+        # the probability, as the finite limit would give.
+        rows = z[infinite]
+        z = z.copy()
+        z[infinite] = np.where(rows == top[infinite], 0.0, -np.inf)
+    return softmax(z, axis=1)
+
+
+def log_probabilities(scores, temperature=1.0):
+    """Logarithm of :func:`probabilities`, computed without forming tiny exponentials."""
+    with np.errstate(over="ignore"):  # an overflow is +-inf, handled below
+        z = np.asarray(scores, dtype=np.float64) / temperature
+    if z.ndim == 1:
+        return np.column_stack([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)])
+    top = z.max(axis=1, keepdims=True)
+    infinite = ~np.isfinite(top[:, 0])
+    if infinite.any():
+        rows = z[infinite]
+        z = z.copy()
+        z[infinite] = np.where(rows == top[infinite], 0.0, -np.inf)
+    return log_softmax(z, axis=1)
+
+
+def _scale(scores):
+    """Root-mean-square of the scores, computed without overflow (0 if all zero)."""
+    flat = scores.ravel()
+    with np.errstate(over="ignore"):  # an overflow falls through to the scaled sum
+        square = float(np.dot(flat, flat))
+    if 0.0 < square < np.inf:
+        return math.sqrt(square / flat.size)
+    top = float(np.max(np.abs(flat))) if flat.size else 0.0
+    if top == 0.0:
+        return 0.0
+    return top * math.sqrt(float(np.mean(np.square(flat / top))))
+
+
+class _Binary:
+    """Derivatives in beta of the mean log loss of sigmoid(beta * m), m signed margins."""
+
+    def __init__(self, z, y, w):
+        self.m = np.where(y == 1, z, -z)
+        self.wm = w * self.m
+        self.wm2 = self.wm * self.m
+
+    def derivatives(self, beta):
+        q = expit(-beta * self.m)  # 1 - p(correct)
+        return -np.dot(self.wm, q), np.dot(self.wm2, q * (1.0 - q))
+
+
+class _Multiclass:
+    """Derivatives in beta of the mean log loss of softmax(beta * z) for class codes y."""
+
+    def __init__(self, z, y, w):
+        # Scores shifted so that each row's top is 0: exp(beta * z) never overflows for
+        # beta > 0, and the derivatives (differences of scores) are unchanged.
+        self.z = z - z.max(axis=1, keepdims=True)
+        self.z2 = self.z * self.z
+        self.w = w
+        self.true = self.z[np.arange(z.shape[0]), y]
+        self.ones = np.ones(z.shape[1])
+
+    def derivatives(self, beta):
+        e = np.exp(beta * self.z)
+        total = e @ self.ones  # a matrix-vector product: faster than sum(axis=1)
+        mean = np.einsum("ik,ik->i", e, self.z) / total
+        second = np.einsum("ik,ik->i", e, self.z2) / total
+        return np.dot(self.w, mean - self.true), np.dot(self.w, second - mean * mean)
+
+
+def fit_temperature(scores, y, sample_weight=None):
+    """Temperature minimising the weighted log loss of ``probabilities(scores, T)``.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        Held-out decision scores; 1-D for a binary problem (positive class 1).
+    y : ndarray of shape (n_samples,)
+        Class codes: 0/1 for 1-D scores, column indices otherwise.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights (non-negative).
+
+    Returns
+    -------
+    temperature : float
+        Positive and finite. 1.0 when the scores carry no information (all zero,
+        none finite, or no weight).
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(y)
+    w = np.ones(y.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    finite = np.isfinite(scores)
+    if not finite.all():  # an overflowed score tells nothing about the scale
+        keep = finite if scores.ndim == 1 else finite.all(axis=1)
+        scores, y, w = scores[keep], y[keep], w[keep]
+    r = _scale(scores)
+    total = w.sum()
+    if r == 0.0 or total <= 0:
+        return 1.0
+    z = scores / r
+    problem = (_Binary if z.ndim == 1 else _Multiclass)(z, y, w / total)
+    beta = _minimise(problem)
+    return _bounded_temperature(r, beta)
+
+
+def _minimise(problem):
+    """Safeguarded Newton in beta over [e^-LOG_RANGE, e^LOG_RANGE] (a bounded log range).
+
+    The loss is convex in beta, so Newton steps converge fast and the sign of the
+    derivative brackets the minimum; a step that leaves the bracket is replaced by a
+    geometric bisection. Stops once ``|dL / dlog(beta)| < _GTOL`` (the loss is flat
+    there) or the bracket is narrower than ``_RTOL`` in log(beta).
+    """
+    lo, hi = np.exp(-LOG_RANGE), np.exp(LOG_RANGE)
+    beta = 1.0
+    for _ in range(_MAX_ITER):
+        grad, curvature = problem.derivatives(beta)
+        if grad > 0:
+            hi = beta
+        else:
+            lo = beta
+        if abs(grad) * beta < _GTOL or hi <= lo * (1.0 + _RTOL):
+            break
+        step = beta - grad / curvature if curvature > 0 else np.nan
+        if not (lo < step < hi):
+            step = np.sqrt(lo * hi)
+        beta = step
+    return float(beta)
+
+
+def _bounded_temperature(scale, beta):
+    # T = scale / beta, kept a positive finite float whatever the scale.
+    log_t = math.log(scale) - math.log(beta)
+    return math.exp(min(max(log_t, _LOG_TINY), _LOG_HUGE))

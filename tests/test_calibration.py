@@ -1,0 +1,96 @@
+"""Temperature calibration against scipy's bounded scalar search and closed forms."""
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+
+from skperceptron._calibration import fit_temperature, log_probabilities, probabilities
+
+RNG = np.random.RandomState(0)
+N = 400
+S_BIN = RNG.randn(N) * 4
+Y_BIN = (S_BIN + RNG.randn(N) * 3 > 0).astype(int)
+Y_MC = RNG.randint(4, size=N)
+S_MC = RNG.randn(N, 4) * 2
+S_MC[np.arange(N), Y_MC] += 3
+W = RNG.uniform(0, 3, N)
+
+
+def _oracle(scores, y, w):
+    # The weighted log loss as a function of log T, minimised by scipy's bounded search.
+    if scores.ndim == 1:
+        signed = np.where(y == 1, scores, -scores)
+
+        def loss(log_t):
+            return np.dot(w, np.logaddexp(0, -signed * np.exp(-log_t)))
+    else:
+        def loss(log_t):
+            return -np.dot(w, log_softmax(scores * np.exp(-log_t), axis=1)[np.arange(N), y])
+    best = minimize_scalar(loss, bounds=(-8, 8), method="bounded", options={"xatol": 1e-10})
+    return np.exp(best.x)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_temperature_minimises_the_weighted_log_loss(kind, weighted):
+    scores, y = (S_BIN, Y_BIN) if kind == "binary" else (S_MC, Y_MC)
+    w = W if weighted else np.ones(N)
+    T = fit_temperature(scores, y, w if weighted else None)
+    np.testing.assert_allclose(T, _oracle(scores, y, w), rtol=1e-3)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass"])
+@pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e150, 1e300])
+def test_temperature_follows_the_score_scale(kind, scale):
+    scores, y = (S_BIN, Y_BIN) if kind == "binary" else (S_MC, Y_MC)
+    T = fit_temperature(scores, y)
+    np.testing.assert_allclose(fit_temperature(scores * scale, y), T * scale, rtol=1e-6)
+
+
+def test_uninformative_scores_give_unit_temperature():
+    assert fit_temperature(np.zeros(10), np.arange(10) % 2) == 1.0
+    assert fit_temperature(np.ones(4), np.array([0, 1, 0, 1]), np.zeros(4)) == 1.0
+
+
+def test_separable_scores_give_confident_finite_probabilities():
+    # No finite minimiser: the search stops where the loss has flattened out.
+    s = np.array([-3.0, -1.0, 2.0, 5.0])
+    y = (s > 0).astype(int)
+    T = fit_temperature(s, y)
+    assert 0 < T < 1.0 and np.isfinite(T)
+    assert -np.mean(np.log(probabilities(s, T)[np.arange(4), y])) < 1e-4
+
+
+def test_anticorrelated_scores_give_near_uniform_probabilities():
+    T = fit_temperature(S_BIN, 1 - (S_BIN > 0).astype(int))
+    assert np.abs(probabilities(S_BIN, T) - 0.5).max() < 1e-6
+
+
+def test_probabilities_closed_forms_and_extremes():
+    s = np.array([-1e308, -700.0, -1.0, 0.0, 1.0, 700.0, 1e308, np.inf, -np.inf])
+    p = probabilities(s, 2.0)
+    with np.errstate(over="ignore"):
+        expected = 1 / (1 + np.exp(-np.clip(s / 2.0, -800, 800)))
+    np.testing.assert_allclose(p[:, 1], expected, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-15)
+    assert np.isfinite(p).all()
+    S = np.array([[1e308, -1e308, 0.0], [np.inf, np.inf, 1.0], [-np.inf] * 3, [1.0, 2.0, 3.0]])
+    P = probabilities(S, 0.5)
+    assert np.isfinite(P).all()
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-15)
+    np.testing.assert_array_equal(P[0], [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(P[1], [0.5, 0.5, 0.0])  # tied infinite scores share
+    np.testing.assert_allclose(P[2], 1 / 3)
+    e = np.exp(np.array([1.0, 2.0, 3.0]) / 0.5)
+    np.testing.assert_allclose(P[3], e / e.sum(), rtol=1e-12)
+
+
+def test_log_probabilities_stay_finite_where_probabilities_underflow():
+    s = np.array([-1e4, -3.0, 0.0, 3.0, 1e4])
+    logp = log_probabilities(s, 1.0)
+    assert np.isfinite(logp).all()
+    np.testing.assert_allclose(logp[:, 0], -np.logaddexp(0, s), rtol=1e-12)
+    np.testing.assert_allclose(np.exp(logp), probabilities(s, 1.0), rtol=1e-12, atol=1e-300)
+    S = np.array([[0.0, -2e4, 5.0], [1.0, 2.0, 3.0]])
+    np.testing.assert_allclose(log_probabilities(S, 2.0), log_softmax(S / 2.0, axis=1))
