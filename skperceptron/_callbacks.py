@@ -137,7 +137,7 @@ class EpochHooks:
     def __init__(self, context, estimator, X, y, metadata):
         self._context = context
         self._estimator = estimator
-        self._data = dict(X=X, y=y, metadata=metadata)
+        self._data = {"X": X, "y": y, "metadata": metadata}
         self._open = None  # the begun, not yet ended, epoch task
         self._history = None
 
