@@ -81,6 +81,26 @@ def test_a_run_per_fit_with_every_epoch(store):
     assert "mlflow.parentRunId" not in tags
 
 
+def test_a_run_record_reproduces_the_model(store):
+    # The recipe of docs/tracking.rst: logged parameters back to values, refit.
+    import ast
+
+    def value(text):
+        try:
+            return ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return text
+
+    est = MLPClassifier(hidden_layer_sizes=(7, 5), alpha=0.01, max_iter=5, random_state=11)
+    _fit(est.set_callbacks(MLflowLogger()))
+    (run,) = _runs(store)
+    params = {name: value(text) for name, text in run.data.params.items()}
+    again = _fit(MLPClassifier(**params))
+    assert again.get_params() == MLPClassifier(**est.get_params()).get_params()
+    for a, b in zip(again.coefs_ + again.intercepts_, est.coefs_ + est.intercepts_):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_lbfgs_iterations_and_the_saved_model(store, tmp_path):
     est = MLPRegressor(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=7, random_state=0)
     y = Y.astype(float)
