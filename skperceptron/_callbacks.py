@@ -170,6 +170,10 @@ class _History:
 
     def __init__(self, estimator, layer_units, curves, best_score, best_loss):
         self.estimator = estimator
+        # The weights training starts from, kept by early stopping until an epoch beats
+        # the best score so far (stored arrays are never written in place).
+        self.start = (getattr(estimator, "coefs_", None),
+                      getattr(estimator, "intercepts_", None))
         self.layer_units = layer_units
         self.curves = curves
         self.best_score = best_score
@@ -223,9 +227,13 @@ class _History:
         """The fitted attributes of the epoch's model, or None (no weights known)."""
         if record.theta is None or self.layer_units is None:
             return None
-        theta = self.best_theta if self.best_theta is not None else record.theta
+        if record.validation_score is None:
+            coefs, intercepts = unpack(record.theta, self.layer_units)
+        elif self.best_theta is None:  # early stopping: no epoch beat the start yet
+            coefs, intercepts = self.start
+        else:
+            coefs, intercepts = unpack(self.best_theta, self.layer_units)
         dtype = self.estimator.coefs_[0].dtype
-        coefs, intercepts = unpack(theta, self.layer_units)
         attributes = {
             "coefs_": [c.astype(dtype, copy=True) for c in coefs],
             "intercepts_": [b.astype(dtype, copy=True) for b in intercepts],

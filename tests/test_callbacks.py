@@ -6,6 +6,7 @@ weights, bit for bit. Task counts come from a recording callback; ``ProgressBar`
 """
 
 import ast
+import copy
 import subprocess
 import sys
 import threading
@@ -139,6 +140,23 @@ def test_one_task_per_epoch_and_teardown(case):
     assert begun == recorder.count(("end", "epoch"))
     # L-BFGS begins the next iteration before scipy decides to stop: it ends empty.
     assert begun == est.n_iter_ + (est.solver == "lbfgs")
+
+
+@pytest.mark.parametrize("case", ["adam", "sgd-early-stopping"])
+def test_warm_start_epoch_models_continue_the_first_fit(case):
+    _, _, X, y = MLP_CASES[case]
+    first = _fit_quietly(_mlp(case, max_iter=3, warm_start=True), X, y)
+    recorder = Recorder()
+    second = copy.deepcopy(first).set_params(max_iter=4).set_callbacks(recorder)
+    _fit_quietly(second, X, y)
+    assert len(recorder.models) == 4
+    for k, model in enumerate(recorder.models, start=1):
+        reference = _fit_quietly(copy.deepcopy(first).set_params(max_iter=k), X, y)
+        _assert_same_weights(model, reference)
+        assert model.loss_curve_ == reference.loss_curve_
+        if reference.validation_scores_ is not None:
+            assert model.validation_scores_ == reference.validation_scores_
+            assert model.best_validation_score_ == reference.best_validation_score_
 
 
 def test_validation_score_and_loss_reach_callbacks():
