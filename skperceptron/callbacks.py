@@ -60,6 +60,11 @@ def _task_path(context):
     return "/".join(reversed(path))
 
 
+def _is_estimator_root(context):
+    """The root task of an estimator's fit (merged into a meta-estimator's or not)."""
+    return context.parent is None or context.source_estimator_name is not None
+
+
 def _last(values):
     return values[-1] if values else None
 
@@ -184,18 +189,19 @@ class MLflowLogger:
         pass
 
     def on_fit_task_begin(self, estimator, context):
-        if context.task_name != _EPOCH_TASK:
+        if _is_estimator_root(context):
             self._runs[id(estimator)] = self._start_run(estimator, context)
 
     def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
         run_id = self._runs.get(id(estimator))
-        if run_id is None or fitted_estimator is None:
+        if run_id is None:
             return False
-        if context.task_name == _EPOCH_TASK:
-            self._log_epoch(run_id, fitted_estimator)
-        else:
-            self._finish_run(run_id, fitted_estimator)
+        if _is_estimator_root(context):
+            # The estimator itself is fitted once its root task ends.
+            self._finish_run(run_id, estimator if fitted_estimator is None else fitted_estimator)
             del self._runs[id(estimator)]
+        elif context.task_name == _EPOCH_TASK and fitted_estimator is not None:
+            self._log_epoch(run_id, fitted_estimator)
         return False
 
     def teardown(self, estimator, context):
