@@ -98,7 +98,7 @@ class MLflowLogger:
         Where to record; None uses MLflow's current tracking URI.
     experiment_name : str, default=None
         Experiment of runs that have no parent run (created if needed); None uses the
-        parent run's experiment, else MLflow's default experiment.
+        parent run's experiment, else MLflow's default experiment ("Default").
     run_name : str, default=None
         Name of every run; None lets MLflow pick one.
     parent_run_id : str, default=None
@@ -111,19 +111,23 @@ class MLflowLogger:
     Examples
     --------
     >>> import os, tempfile
-    >>> os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    >>> os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"  # a store in a directory
     >>> from mlflow import MlflowClient
     >>> from sklearn.datasets import load_iris
     >>> from skperceptron import MLPClassifier
     >>> from skperceptron.callbacks import MLflowLogger
     >>> store = "file://" + tempfile.mkdtemp()
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPClassifier(max_iter=5, random_state=0)
-    >>> clf = clf.set_callbacks(MLflowLogger(tracking_uri=store)).fit(X, y)  # doctest: +SKIP
-    >>> run = MlflowClient(store).search_runs(["0"])[0]  # doctest: +SKIP
-    >>> len(MlflowClient(store).get_metric_history(run.info.run_id, "train_loss"))
-    ... # doctest: +SKIP
-    5
+    >>> clf = MLPClassifier(max_iter=300, random_state=0)
+    >>> clf = clf.set_callbacks(MLflowLogger(tracking_uri=store)).fit(X, y)
+    >>> client = MlflowClient(store)
+    >>> experiment = client.get_experiment_by_name("Default")
+    >>> run = client.search_runs([experiment.experiment_id])[0]
+    >>> history = client.get_metric_history(run.info.run_id, "train_loss")
+    >>> len(history) == clf.n_iter_
+    True
+    >>> [m.value for m in sorted(history, key=lambda m: m.step)] == clf.loss_curve_
+    True
     """
 
     def __init__(
@@ -228,12 +232,13 @@ class MLflowLogger:
     def _experiment_id(self, client, parent):
         if parent is not None:
             return client.get_run(parent).info.experiment_id
-        if self.experiment_name is None:
-            return "0"
-        experiment = client.get_experiment_by_name(self.experiment_name)
+        # MLflow's default experiment is called "Default"; a store made in an
+        # existing empty directory does not have it yet.
+        name = self.experiment_name or "Default"
+        experiment = client.get_experiment_by_name(name)
         if experiment is not None:
             return experiment.experiment_id
-        return client.create_experiment(self.experiment_name)
+        return client.create_experiment(name)
 
     def _start_run(self, estimator, context):
         client = self._client()
