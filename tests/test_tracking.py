@@ -140,6 +140,12 @@ def test_search_nests_one_run_per_candidate_and_fold(store, n_jobs, nesting):
         n_jobs=n_jobs,
         refit=False,
     )
+    if n_jobs > 1:
+        # Worker processes read MLFLOW_ALLOW_FILE_STORE when they start: start new ones
+        # (joblib reuses those of earlier parallel calls).
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)
     if nesting == "active-run":
         with mlflow.start_run() as active:
             _fit(search)
