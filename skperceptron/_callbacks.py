@@ -1,0 +1,250 @@
+"""scikit-learn callbacks (``sklearn.callback``, scikit-learn >= 1.9; experimental).
+
+The only module that imports :mod:`sklearn.callback`. It turns scikit-learn's callback
+context into the per-epoch hooks the training loops call (see the loops'
+``hooks.epoch_begin(epoch)`` / ``hooks.epoch_end(epoch, record)``):
+
+- ``fit`` is the estimator's root task, opened by :func:`run_fit`;
+- each epoch (each L-BFGS iteration) is a subtask with a begin and an end, so that
+  ``ProgressBar`` advances once per epoch and ``ScoringMonitor`` scores once per epoch;
+- the ``fitted_estimator`` a callback receives at an epoch's end is the model of that
+  epoch, the one ``fit(max_iter=k)`` would return (with early stopping, the best
+  weights so far), carrying the curves up to that epoch: ``loss_curve_``,
+  ``validation_scores_`` and ``validation_loss_curve_``, so that callbacks see the
+  validation score and loss, not only the training data;
+- a truthy ``on_fit_task_end`` at an epoch asks the loop to stop after that epoch.
+
+Teardown. scikit-learn tears callbacks down in the ``finally`` of the context manager
+around ``fit``, keyed on attributes of the estimator (``_callback_fit_ctx``). Our
+``transactional`` decorator restores the attribute dict of a failed call, which would
+delete those keys and leave, e.g., ``ProgressBar``'s monitor thread running forever.
+:func:`run_fit` therefore opens and tears down the root task itself, in its own
+``finally`` (through the public :func:`sklearn.callback.with_callbacks`), wherever the
+transactional snapshot is taken.
+
+Without callbacks :func:`run_fit` passes ``hooks=None``: the loops do no extra work.
+"""
+
+import sklearn
+
+from ._network import unpack
+
+try:
+    from sklearn.callback import CallbackSupportMixin as _SklearnCallbackSupport
+    from sklearn.callback import with_callbacks
+except ImportError:  # scikit-learn < 1.9
+    _SklearnCallbackSupport = None
+
+CALLBACKS_SUPPORTED = _SklearnCallbackSupport is not None
+
+_UNSUPPORTED_MESSAGE = (
+    "set_callbacks needs scikit-learn >= 1.9 (the sklearn.callback module); "
+    "scikit-learn {} is installed. Upgrade scikit-learn to use callbacks."
+)
+
+_SET_CALLBACKS_DOC = """Set callbacks for the estimator (experimental).
+
+        Callbacks follow scikit-learn's experimental ``sklearn.callback`` API
+        (scikit-learn >= 1.9), which may change without deprecation. Each epoch of
+        ``fit`` (each L-BFGS iteration) is a task: ``ProgressBar`` advances once per
+        epoch, ``ScoringMonitor`` scores the model of each epoch, and a callback may
+        stop training after an epoch by returning True from ``on_fit_task_end``.
+
+        Parameters
+        ----------
+        *callbacks : callback instances
+            Objects following scikit-learn's ``FitCallback`` protocol, e.g.
+            ``sklearn.callback.ProgressBar()`` or
+            :class:`skperceptron.callbacks.MLflowLogger`. No argument removes them.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+
+if CALLBACKS_SUPPORTED:
+
+    class CallbackSupportMixin(_SklearnCallbackSupport):
+        """scikit-learn's callback support (experimental)."""
+
+        def set_callbacks(self, *callbacks):
+            return super().set_callbacks(*callbacks)
+
+        set_callbacks.__doc__ = _SET_CALLBACKS_DOC
+
+else:
+
+    class CallbackSupportMixin:
+        """Stands in for scikit-learn's callback support on scikit-learn < 1.9."""
+
+        def set_callbacks(self, *callbacks):
+            raise ImportError(_UNSUPPORTED_MESSAGE.format(sklearn.__version__))
+
+        set_callbacks.__doc__ = _SET_CALLBACKS_DOC
+
+
+def has_callbacks(estimator):
+    """Whether ``fit`` must open a callback task for ``estimator``."""
+    return CALLBACKS_SUPPORTED and bool(getattr(estimator, "_skl_callbacks", None))
+
+
+def run_fit(estimator, fit, X, y, sample_weight=None, *, max_subtasks):
+    """Return ``fit(hooks)`` run as the estimator's root callback task.
+
+    ``fit`` is a callable of one argument, the hooks object to hand to the training
+    loop (None when the estimator has no callbacks, at no cost). ``max_subtasks`` is the
+    most epochs (L-BFGS: iterations + 1) the fit can run, None if unknown.
+    """
+    if not has_callbacks(estimator):
+        return fit(None)
+    return _managed_fit(estimator, fit, X, y, sample_weight, max_subtasks)
+
+
+def _fit_in_root_task(estimator, fit, X, y, sample_weight, max_subtasks):
+    metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+    ctx = estimator._init_callback_context(max_subtasks=max_subtasks)
+    ctx.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=metadata)
+    hooks = EpochHooks(ctx, estimator, X, y, metadata)
+    fitted = fit(hooks)
+    hooks.close()
+    ctx.call_on_fit_task_end(
+        estimator=estimator, X=X, y=y, metadata=metadata, reconstruction_attributes={}
+    )
+    return fitted
+
+
+if CALLBACKS_SUPPORTED:
+    # ``with_callbacks`` tears the callbacks down in a ``finally`` and deletes
+    # scikit-learn's bookkeeping attributes, so the ``fit`` context around us finds
+    # nothing left to do, whether or not a transactional restore happened inside.
+    _managed_fit = with_callbacks(_fit_in_root_task)
+
+
+class EpochHooks:
+    """The hooks object of one ``fit``: one callback subtask per epoch.
+
+    Parameters
+    ----------
+    context : sklearn.callback.CallbackContext
+        The root task of the fit.
+    estimator : estimator instance
+        The estimator being fitted.
+    X, y, metadata
+        What the callbacks receive as the task's training data.
+    """
+
+    def __init__(self, context, estimator, X, y, metadata):
+        self._context = context
+        self._estimator = estimator
+        self._data = {"X": X, "y": y, "metadata": metadata}
+        self._open = None  # the begun, not yet ended, epoch task
+        self._history = None
+
+    def epoch_begin(self, epoch):
+        if self._history is None:
+            # The loop starts after the estimator has set up (or reset) its
+            # curves and initial weights: the history continues from there.
+            self._history = _History.starting_from(self._estimator)
+        self._open = self._context.subcontext(task_name="epoch")
+        self._open.call_on_fit_task_begin(estimator=self._estimator, **self._data)
+
+    def epoch_end(self, epoch, record):
+        self._history.append(record)
+        context, self._open = self._open, None
+        return context.call_on_fit_task_end(
+            estimator=self._estimator,
+            reconstruction_attributes=lambda: self._history.attributes(record),
+            **self._data,
+        )
+
+    def close(self):
+        """End a begun epoch that never ran (L-BFGS's last callback, a divergence)."""
+        if self._open is not None:
+            context, self._open = self._open, None
+            context.call_on_fit_task_end(estimator=self._estimator)
+
+
+class _History:
+    """The curves of the fit up to the current epoch and the weights to report."""
+
+    def __init__(self, estimator, layer_units, curves, best_score, best_loss):
+        self.estimator = estimator
+        # The weights training starts from, kept by early stopping until an epoch beats
+        # the best score so far (stored arrays are never written in place).
+        self.start = (getattr(estimator, "coefs_", None),
+                      getattr(estimator, "intercepts_", None))
+        self.layer_units = layer_units
+        self.curves = curves
+        self.best_score = best_score
+        self.best_loss = best_loss
+        self.best_theta = None
+        self.started = False
+
+    @classmethod
+    def starting_from(cls, estimator):
+        coefs = getattr(estimator, "coefs_", None)
+        layer_units = None
+        if coefs is not None:
+            layer_units = [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
+        curves = {
+            name: None if getattr(estimator, name, None) is None
+            else list(getattr(estimator, name))
+            for name in ("loss_curve_", "validation_scores_", "validation_loss_curve_")
+        }
+        best_score = getattr(estimator, "best_validation_score_", None)
+        best_loss = getattr(estimator, "best_loss_", None)
+        return cls(estimator, layer_units, curves, best_score, best_loss)
+
+    def append(self, record):
+        if not self.started:
+            # Keep the epochs of earlier calls (warm start) only: a fresh fit starts
+            # its curves anew, whatever an earlier fit left on the estimator.
+            n_prior = record.total_epochs - record.epoch
+            self.curves = {
+                name: None if curve is None else curve[:n_prior]
+                for name, curve in self.curves.items()
+            }
+            self.started = True
+        for name, value in (
+            ("loss_curve_", record.loss),
+            ("validation_scores_", record.validation_score),
+            ("validation_loss_curve_", record.validation_loss),
+        ):
+            if value is not None:
+                if self.curves[name] is None:
+                    self.curves[name] = []
+                self.curves[name].append(value)
+        if record.validation_score is not None:
+            if self.best_score is None or record.validation_score > self.best_score:
+                self.best_score = record.validation_score
+                if record.theta is not None:
+                    self.best_theta = record.theta.copy()
+        elif record.loss is not None and self.best_loss is not None:
+            self.best_loss = min(self.best_loss, record.loss)
+
+    def attributes(self, record):
+        """The fitted attributes of the epoch's model, or None (no weights known)."""
+        if record.theta is None or self.layer_units is None:
+            return None
+        if record.validation_score is None:
+            coefs, intercepts = unpack(record.theta, self.layer_units)
+        elif self.best_theta is None:  # early stopping: no epoch beat the start yet
+            coefs, intercepts = self.start
+        else:
+            coefs, intercepts = unpack(self.best_theta, self.layer_units)
+        dtype = self.estimator.coefs_[0].dtype
+        attributes = {
+            "coefs_": [c.astype(dtype, copy=True) for c in coefs],
+            "intercepts_": [b.astype(dtype, copy=True) for b in intercepts],
+            "n_iter_": record.epoch,
+            "loss_": record.loss,
+        }
+        if self.best_loss is not None:
+            attributes["best_loss_"] = self.best_loss
+        if record.validation_score is not None:
+            attributes["best_validation_score_"] = self.best_score
+        for name, curve in self.curves.items():
+            if curve is not None:
+                attributes[name] = list(curve)
+        return attributes
