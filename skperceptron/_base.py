@@ -29,6 +29,7 @@ from ._architecture import (
     initialisation_activations,
 )
 from ._batches import Minibatches, batch_size
+from ._callbacks import CallbackSupportMixin, run_fit
 from ._convergence import NON_FINITE_MESSAGE, finite_check, warn_lbfgs, warn_stochastic
 from ._early_stopping import (
     explicit_validation_set,
@@ -71,7 +72,12 @@ class TrainingData:
 
 
 class BaseMultilayerPerceptron(
-    FittedStateMixin, PredictionMixin, VersionedStateMixin, BaseEstimator, metaclass=ABCMeta
+    FittedStateMixin,
+    PredictionMixin,
+    VersionedStateMixin,
+    CallbackSupportMixin,
+    BaseEstimator,
+    metaclass=ABCMeta,
 ):
     """Shared implementation of the MLP estimators; not for direct use."""
 
@@ -109,15 +115,23 @@ class BaseMultilayerPerceptron(
         """Per-sample weights that enter the loss (class weights multiply here)."""
         return sample_weight
 
-    def _training_hooks(self):
-        """Per-epoch hooks handed to the solver (see ``docs/architecture.rst``), or None."""
-        return None
-
     # ------------------------------------------------------------------ _fit
+    def _fit_with_callbacks(self, X, y, sample_weight, **validation):
+        """``fit`` as the root task of scikit-learn's callbacks (no cost without them)."""
+        return run_fit(
+            self,
+            lambda hooks: self._fit(X, y, sample_weight, hooks=hooks, **validation),
+            X, y, sample_weight,
+            # L-BFGS may begin one more iteration task than it ends (see _callbacks).
+            max_subtasks=self.max_iter + (self.solver == "lbfgs"),
+        )
+
+    # The public signatures of fit and partial_fit, plus the per-epoch ``hooks`` of
+    # _callbacks (docs/architecture.rst), or None.
     @transactional
     def _fit(
         self, X, y, sample_weight=None, *, incremental=False, classes=None,
-        X_val=None, y_val=None, sample_weight_val=None,
+        X_val=None, y_val=None, sample_weight_val=None, hooks=None,
     ):
         hidden, activations = self._architecture()
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
@@ -132,11 +146,15 @@ class BaseMultilayerPerceptron(
             data, start, random_state, incremental, (X_val, y_val, sample_weight_val)
         )
         objective = self._training_objective(start, data)
+        if hooks is not None:
+            hooks.start_training(self._probe(start))
         with blas_thread_limit(step_rows, layer_units):
             if self.solver == "lbfgs":
-                outcome = self._fit_lbfgs(start, objective, data)
+                outcome = self._fit_lbfgs(start, objective, data, hooks)
             else:
-                outcome = self._fit_stochastic(start, objective, data, validation, incremental)
+                outcome = self._fit_stochastic(
+                    start, objective, data, validation, incremental, hooks
+                )
         if not np.isfinite(start.theta).all():
             raise ValueError(NON_FINITE_MESSAGE)
         self._store_fitted(start, outcome)
@@ -233,18 +251,18 @@ class BaseMultilayerPerceptron(
         return self._objective(start, X.dtype, rows, dropout=dropout, rng=rng)
 
     # ---------------------------------------------------------------- solve
-    def _fit_lbfgs(self, start, objective, data):
+    def _fit_lbfgs(self, start, objective, data, hooks):
         result = _solvers.lbfgs(
             objective.value_and_grad, start.theta, data.X, data.Y, data.sample_weight,
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-            verbose=bool(self.verbose), hooks=self._training_hooks(),
+            verbose=bool(self.verbose), hooks=hooks,
         )
         warn_lbfgs(result)
         if not np.isfinite(result.value):  # not a single finite evaluation
             raise ValueError(NON_FINITE_MESSAGE)
         return Outcome(result.n_iter, result.value)
 
-    def _fit_stochastic(self, start, objective, data, validation, incremental):
+    def _fit_stochastic(self, start, objective, data, validation, incremental, hooks):
         batches = Minibatches(
             data.X, data.Y, data.sample_weight, batch_size(self.batch_size, data.X.shape[0]),
             shuffle=self.shuffle, seed=start.shuffle_seed,
@@ -263,7 +281,7 @@ class BaseMultilayerPerceptron(
         progress = self._progress(start)
         result = _solvers.stochastic(
             objective.value_and_grad, start.theta, batches, optimizer, progress, settings,
-            hooks=self._training_hooks(),
+            hooks=hooks,
         )
         warn_stochastic(result, None if incremental else self.max_iter)
         if result.finite_epochs == 0 and not self.early_stopping:

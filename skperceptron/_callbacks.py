@@ -141,11 +141,19 @@ class EpochHooks:
         self._open = None  # the begun, not yet ended, epoch task
         self._history = None
 
+    def start_training(self, start_model):
+        """Called by the MLP once its network and starting weights are known.
+
+        ``start_model`` is a copy of the estimator carrying the starting network
+        (its ``coefs_``, ``intercepts_``, ``n_outputs_``, ``n_layers_``,
+        ``out_activation_``); the history continues the estimator's curves (a warm
+        start) from there.
+        """
+        self._history = _History.starting_from(self._estimator, start_model)
+
     def epoch_begin(self, epoch):
-        if self._history is None:
-            # The loop starts after the estimator has set up (or reset) its
-            # curves and initial weights: the history continues from there.
-            self._history = _History.starting_from(self._estimator)
+        if self._history is None:  # the perceptron: no weights to reconstruct
+            self._history = _History.starting_from(self._estimator, None)
         self._open = self._context.subcontext(task_name="epoch")
         self._open.call_on_fit_task_begin(estimator=self._estimator, **self._data)
 
@@ -168,13 +176,15 @@ class EpochHooks:
 class _History:
     """The curves of the fit up to the current epoch and the weights to report."""
 
-    def __init__(self, estimator, layer_units, curves, best_score, best_loss):
+    def __init__(self, estimator, start_model, curves, best_score, best_loss):
         self.estimator = estimator
-        # The weights training starts from, kept by early stopping until an epoch beats
-        # the best score so far (stored arrays are never written in place).
-        self.start = (getattr(estimator, "coefs_", None),
-                      getattr(estimator, "intercepts_", None))
-        self.layer_units = layer_units
+        # The network training starts from; its weights are kept by early stopping
+        # until an epoch beats the best score so far.
+        self.start_model = start_model
+        self.layer_units = None
+        if start_model is not None:
+            coefs = start_model.coefs_
+            self.layer_units = [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
         self.curves = curves
         self.best_score = best_score
         self.best_loss = best_loss
@@ -182,11 +192,7 @@ class _History:
         self.started = False
 
     @classmethod
-    def starting_from(cls, estimator):
-        coefs = getattr(estimator, "coefs_", None)
-        layer_units = None
-        if coefs is not None:
-            layer_units = [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
+    def starting_from(cls, estimator, start_model):
         curves = {
             name: None if getattr(estimator, name, None) is None
             else list(getattr(estimator, name))
@@ -194,7 +200,7 @@ class _History:
         }
         best_score = getattr(estimator, "best_validation_score_", None)
         best_loss = getattr(estimator, "best_loss_", None)
-        return cls(estimator, layer_units, curves, best_score, best_loss)
+        return cls(estimator, start_model, curves, best_score, best_loss)
 
     def append(self, record):
         if not self.started:
@@ -227,16 +233,20 @@ class _History:
         """The fitted attributes of the epoch's model, or None (no weights known)."""
         if record.theta is None or self.layer_units is None:
             return None
-        if record.validation_score is None:
-            coefs, intercepts = unpack(record.theta, self.layer_units)
-        elif self.best_theta is None:  # early stopping: no epoch beat the start yet
-            coefs, intercepts = self.start
+        start = self.start_model
+        dtype = start.coefs_[0].dtype  # lbfgs hands float64 buffers for any model
+        if record.validation_score is not None and self.best_theta is None:
+            # Early stopping, and no epoch beat the starting weights yet.
+            coefs, intercepts = start.coefs_, start.intercepts_
         else:
-            coefs, intercepts = unpack(self.best_theta, self.layer_units)
-        dtype = self.estimator.coefs_[0].dtype
+            theta = record.theta if record.validation_score is None else self.best_theta
+            coefs, intercepts = unpack(theta, self.layer_units)
         attributes = {
             "coefs_": [c.astype(dtype, copy=True) for c in coefs],
             "intercepts_": [b.astype(dtype, copy=True) for b in intercepts],
+            "n_outputs_": start.n_outputs_,
+            "n_layers_": start.n_layers_,
+            "out_activation_": start.out_activation_,
             "n_iter_": record.epoch,
             "loss_": record.loss,
         }

@@ -139,7 +139,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self : object
             The fitted estimator.
         """
-        return self._fit(
+        return self._fit_with_callbacks(
             X, y, sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
         )
 

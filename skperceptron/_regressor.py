@@ -126,7 +126,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         self : object
             The fitted estimator.
         """
-        return self._fit(
+        return self._fit_with_callbacks(
             X, y, sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
         )
 
