@@ -218,11 +218,10 @@ IDENTITY, RELU, LOGISTIC, TANH = K_IDENTITY, K_RELU, K_LOGISTIC, K_TANH
 
 
 cdef inline floating _relu(floating z) noexcept nogil:
-    # np.maximum(z, 0): NaN propagates, -0.0 becomes +0.0 (numpy returns the zero
-    # argument when the two compare equal).
-    if z > 0 or z != z:
-        return z
-    return 0
+    # np.maximum(z, 0): NaN propagates (NaN <= 0 is false), -0.0 becomes +0.0 (numpy
+    # returns the zero argument when the two compare equal). One comparison, so that
+    # the loop vectorises to a compare and a blend instead of mispredicted branches.
+    return 0 if z <= 0 else z
 
 
 def bias_activation(floating[:, :] Z, const floating[::1] b, int kind):
