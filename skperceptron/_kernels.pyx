@@ -26,12 +26,16 @@ from libc.string cimport memcpy
 cdef extern from *:
     """
     #ifdef _OPENMP
+    #include <omp.h>
     #define SKP_HAVE_OPENMP 1
+    #define SKP_MAX_THREADS() omp_get_max_threads()
     #else
     #define SKP_HAVE_OPENMP 0
+    #define SKP_MAX_THREADS() 1
     #endif
     """
     int SKP_HAVE_OPENMP
+    int SKP_MAX_THREADS() noexcept nogil
 
 # Below this many elements per thread a parallel region costs more than it saves.
 cdef Py_ssize_t MIN_PER_THREAD = 32768
@@ -40,8 +44,18 @@ OPENMP = bool(SKP_HAVE_OPENMP)
 """Whether this build was compiled with OpenMP (otherwise every kernel runs serially)."""
 
 
+def max_threads():
+    """Threads a kernel may use at most now (1 without OpenMP)."""
+    return SKP_MAX_THREADS()
+
+
 cdef inline int _threads_for(Py_ssize_t n, int n_threads) noexcept nogil:
+    # Never more than OpenMP allows now: OMP_NUM_THREADS, or a threadpoolctl limit
+    # (which sets omp_set_num_threads) around the call.
     if not SKP_HAVE_OPENMP or n_threads < 2:
+        return 1
+    n_threads = min(n_threads, SKP_MAX_THREADS())
+    if n_threads < 2:
         return 1
     if n < 2 * MIN_PER_THREAD:
         return 1

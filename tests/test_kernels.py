@@ -287,3 +287,18 @@ def test_fused_gather_falls_back_for_other_index_types_and_sparse():
 def test_gather_refuses_a_too_small_buffer():
     with pytest.raises(ValueError, match="cannot hold"):
         _kernels.gather_rows(np.zeros((5, 4)), np.arange(3, dtype=np.intp), np.zeros((2, 4)))
+
+
+@pytest.mark.skipif(not _kernels.OPENMP, reason="built without OpenMP")
+def test_kernel_threads_follow_the_openmp_limit_of_threadpoolctl():
+    from threadpoolctl import threadpool_limits
+
+    for limit in (1, 2):
+        with threadpool_limits(limits=limit, user_api="openmp"):
+            assert _kernels.max_threads() == limit
+
+
+def test_kernels_run_serially_without_openmp_and_say_so():
+    assert _fused.OPENMP == _kernels.OPENMP
+    if not _kernels.OPENMP:
+        assert _kernels.max_threads() == 1
