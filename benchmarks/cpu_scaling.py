@@ -21,7 +21,7 @@ slower than one.
     python benchmarks/cpu_scaling.py --rows 15000 --repeats 3 --threads 1,2
 """
 
-import argparse
+import argparse  # noqa: I001 - run.py (this folder) is imported last
 import importlib
 import os
 import platform
@@ -82,8 +82,8 @@ def steady_epoch(make, X, y, epochs, clock, setup=None):
 
 def training_contenders(X, y, threads, epochs, policy):
     clock = Clock(max(threads, 2))  # wall time throughout, comparable across rows
-    params = dict(hidden_layer_sizes=HIDDEN, solver="adam", batch_size=BATCH, tol=0.0,
-                  n_iter_no_change=np.inf, random_state=0)
+    params = {"hidden_layer_sizes": HIDDEN, "solver": "adam", "batch_size": BATCH, "tol": 0.0,
+              "n_iter_no_change": np.inf, "random_state": 0}
     contenders = {
         "ours": steady_epoch(lambda k: MLPClassifier(max_iter=k, **params), X, y, epochs, clock),
         "sklearn": steady_epoch(lambda k: SkMLPClassifier(max_iter=k, **params), X, y, epochs, clock),
@@ -120,7 +120,7 @@ def oversubscription(threads, steps, dtype):
     """Seconds for ``steps`` minibatches of products + Adam kernel, OpenMP 1 or T threads."""
     rng = np.random.default_rng(0)
     units = [784, *HIDDEN, 10]
-    normal = lambda *s: (0.05 * rng.standard_normal(s)).astype(dtype)  # noqa: E731
+    normal = lambda *s: (0.05 * rng.standard_normal(s)).astype(dtype)
     X_b = normal(BATCH, 784)
     W = [normal(i, o) for i, o in zip(units[:-1], units[1:])]
     A = [normal(BATCH, o) for o in units[1:]]

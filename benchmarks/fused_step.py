@@ -18,10 +18,16 @@ inside each repeat with the GEMM floor of ``run.py``; medians in seconds per epo
 as multiples of the floor. 1 BLAS thread: process CPU time; 2: wall time.
 
     python benchmarks/fused_step.py [--rows 20000] [--repeats 5] [--threads 1,2]
+    python benchmarks/fused_step.py --alone     # each kernel against its numpy lines, alone
+
+``--alone`` times each kernel and the numpy lines it replaces on one step's arrays
+(235k parameters; a 256x256 layer with random-sign entries; a 256-row gather from
+60,000x784), minimum over repeats of the per-call time, 1 BLAS thread, so the ratios
+are of the work itself.
 """
 
-import argparse
-import time
+import argparse  # noqa: I001 - run.py (this folder) is imported last
+import timeit
 
 import numpy as np
 from sklearn.datasets import make_classification
@@ -155,13 +161,72 @@ def run(threads, dtype, args):
     return times, kernels_agree, float(np.max(np.abs(results["numpy"] - results["+adam"])))
 
 
+def alone(dtype, repeats):
+    """(name, numpy us, kernel us) per call for each kernel and the numpy lines it replaces."""
+    from skperceptron import _kernels
+    from skperceptron._activations import ACTIVATIONS
+
+    rng = np.random.default_rng(0)
+    n = 235_146
+    theta, g, m = (rng.standard_normal(n).astype(dtype) for _ in range(3))
+    v = np.abs(rng.standard_normal(n)).astype(dtype)
+    buf = np.empty_like(theta)
+    opt = Adam(theta.copy(), 1e-3)
+    opt.state.update(m=m.copy(), v=v.copy())
+    blas = blas_adam_step(opt, buf)
+    Z0 = rng.standard_normal((BATCH, 256)).astype(dtype)
+    b = rng.standard_normal(256).astype(dtype)
+    A = np.maximum(rng.standard_normal((BATCH, 256)), 0).astype(dtype)
+    d0 = rng.standard_normal((BATCH, 256)).astype(dtype)
+    X = rng.standard_normal((60_000, 784)).astype(dtype)
+    rows = rng.permutation(60_000)[:BATCH]
+    out = np.empty((BATCH, 784), dtype)
+    Z, d = Z0.copy(), d0.copy()
+
+    def numpy_bias_relu():
+        np.copyto(Z, Z0)
+        np.add(Z, b, out=Z)  # Z += b (Z is the enclosing function's buffer)
+        ACTIVATIONS["relu"].forward(Z)
+
+    def kernel_bias_relu():
+        np.copyto(Z, Z0)
+        _kernels.bias_activation(Z, b, _kernels.RELU)
+
+    def numpy_relu_backward():
+        np.copyto(d, d0)
+        ACTIVATIONS["relu"].backward(A, d)
+
+    def kernel_relu_backward():
+        np.copyto(d, d0)
+        _kernels.activation_backward(A, d, _kernels.RELU)
+
+    pairs = {
+        "Adam step (235k params)": (lambda: blas(theta, g),
+                                    lambda: _fused.adam_update(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8)),
+        "bias + relu (256x256, incl. a copy)": (numpy_bias_relu, kernel_bias_relu),
+        "relu derivative (256x256, incl. a copy)": (numpy_relu_backward, kernel_relu_backward),
+        "gather 256 rows of 784": (lambda: take(X, rows, out), lambda: _fused.gather_rows(X, rows, out)),
+    }
+    best = lambda f: min(timeit.repeat(f, number=200, repeat=repeats)) / 200 * 1e6
+    with threadpool_limits(limits=1, user_api="blas"):
+        return [(name, best(a), best(k)) for name, (a, k) in pairs.items()]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--dtypes", default="float32,float64")
+    parser.add_argument("--alone", action="store_true", help="each kernel alone against numpy")
     args = parser.parse_args()
+    if args.alone:
+        print("| kernel | dtype | numpy us/call | kernel us/call | numpy / kernel |")
+        print("|---|---|---|---|---|")
+        for dtype in args.dtypes.split(","):
+            for name, a, k in alone(np.dtype(dtype), args.repeats):
+                print(f"| {name} | {dtype} | {a:.1f} | {k:.1f} | {a / k:.2f} |")
+        return
     print(f"Adam epoch, {args.rows}x784, {HIDDEN}, batch {BATCH}; {args.repeats} repeats; "
           "s per epoch: median (min-max), median and min as multiples of the floor's; "
           "saving = previous variant's median - this one's\n")

@@ -13,6 +13,8 @@ are steady-state: a fit of 1 + E epochs minus a fit of 1 epoch, divided by E.
     python benchmarks/run.py                    # full sizes, threads 1 and 2
     python benchmarks/run.py --quick            # small sizes, a minute or two
     python benchmarks/run.py --threads 1 --repeats 5
+
+Each thread count limits BLAS and OpenMP (the compiled kernels) alike.
 """
 
 import argparse
@@ -33,7 +35,7 @@ from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skperceptron
-from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
+from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, _fused
 
 try:  # PyTorch is never a dependency; it only adds a column when present.
     import torch
@@ -331,12 +333,16 @@ def main():
           + (f" vs PyTorch {torch.__version__}" if torch else ""))
     print()
     print(f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-          f"numpy {np.__version__}, BLAS {', '.join(blas)}; repeats {args.repeats}"
+          f"numpy {np.__version__}, BLAS {', '.join(blas)}; compiled kernels with OpenMP: "
+          f"{_fused.OPENMP}; repeats {args.repeats}"
           f"{', quick sizes' if args.quick else ''}.")
     print()
 
     for threads in [int(t) for t in args.threads.split(",")]:
-        with threadpool_limits(limits=threads, user_api="blas"):
+        # OpenMP (the compiled kernels' prange, and PyTorch's own pool is set per case)
+        # gets the same count as BLAS, so that no row uses more threads than it says.
+        with threadpool_limits(limits=threads, user_api="blas"), \
+                threadpool_limits(limits=threads, user_api="openmp"):
             kind = "process CPU time" if threads == 1 else "wall time"
             print(f"## {threads} BLAS thread{'s' if threads > 1 else ''} ({kind}); medians (min–max)")
             print()

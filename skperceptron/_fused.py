@@ -59,7 +59,7 @@ def _matrices(*arrays):
 
 
 def adam_update(theta, grad, m, v, lr, beta_1, beta_2, epsilon, n_decay=0, decay=1.0,
-                n_threads=1):  # noqa: PLR0913 - Adam's four arrays and four scalars
+                n_threads=1):  # Adam's four arrays and four scalars: the kernel's own signature
     """One Adam(W) step in place::
 
         theta[:n_decay] *= decay

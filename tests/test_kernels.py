@@ -143,7 +143,7 @@ def test_optimizers_give_the_same_bits_on_the_compiled_and_numpy_paths(Optimizer
     strided = np.zeros(200, np.float32)[::2]
     strided[...] = base[:100]
     contiguous = base[:100].copy()
-    kw = dict(weight_decay=0.01, n_decay=60)
+    kw = {"weight_decay": 0.01, "n_decay": 60}
     opt_c, opt_s = Optimizer(contiguous, **kw), Optimizer(strided, **kw)
     for g in grads:
         opt_c.step(contiguous, g)
