@@ -74,8 +74,8 @@ def _exact_math_flags(compiler):
     # -ffp-contract=off: no fused multiply-add, so each kernel rounds exactly as the
     # numpy formula it replaces. -fno-math-errno and -fno-trapping-math change no value
     # (only errno and floating-point exception flags, which nothing reads) but let
-    # sqrt be a vector instruction and comparisons become masks: the relu derivative
-    # ran 25x slower as the branchy scalar loop GCC emits without it.
+    # sqrt be a vector instruction and comparisons become masks: without them GCC
+    # emits the relu derivative as a branchy scalar loop, many times slower.
     if compiler.compiler_type == "msvc":
         return ["/fp:precise"]
     return ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
