@@ -79,4 +79,4 @@ bench: install-test
 	$(PY) benchmarks/run.py --quick
 
 clean:
-	rm -rf $(VENV) $(OLDEST) build *.egg-info skperceptron/*.so skperceptron/_perceptron_fast.c
+	rm -rf $(VENV) $(OLDEST) build *.egg-info skperceptron/*.so skperceptron/_perceptron_fast.c skperceptron/_kernels.c

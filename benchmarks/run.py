@@ -13,6 +13,8 @@ are steady-state: a fit of 1 + E epochs minus a fit of 1 epoch, divided by E.
     python benchmarks/run.py                    # full sizes, threads 1 and 2
     python benchmarks/run.py --quick            # small sizes, a minute or two
     python benchmarks/run.py --threads 1 --repeats 5
+
+Each thread count limits BLAS and OpenMP (the compiled kernels) alike.
 """
 
 import argparse
@@ -33,7 +35,7 @@ from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skperceptron
-from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
+from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, _fused
 
 try:  # PyTorch is never a dependency; it only adds a column when present.
     import torch
@@ -113,6 +115,48 @@ def batch_sizes(n, batch):
     return [min(batch, n - s) for s in range(0, n, batch)]
 
 
+# ------------------------------------------------- Adam before the kernel
+def _numpy_adam_step(self, theta, grad):
+    """``Adam.step`` as it was before the one-pass kernel: nine passes over the
+    parameters through BLAS ``axpy``/``scal`` and numpy (no weight decay here)."""
+    from skperceptron._blas import axpy, scal
+
+    s = self.state
+    buf = _SCRATCH.get(theta.shape + (theta.dtype,))
+    if buf is None:
+        buf = _SCRATCH.setdefault(theta.shape + (theta.dtype,), np.empty_like(theta))
+    s["t"] += 1
+    lr = float(self.learning_rate)
+    m, v = s["m"], s["v"]
+    scal(self.beta_1, m)
+    axpy(1.0 - self.beta_1, grad, m)
+    np.square(grad, out=buf)
+    scal(self.beta_2, v)
+    axpy(1.0 - self.beta_2, buf, v)
+    np.sqrt(v, out=buf)
+    np.add(buf, self.epsilon, out=buf)
+    np.divide(m, buf, out=buf)
+    axpy(-lr, buf, theta)
+
+
+_SCRATCH = {}
+
+
+def with_numpy_adam(run):
+    """``run`` with ``Adam.step`` swapped for the pre-kernel numpy body meanwhile."""
+    from skperceptron._optimizers import Adam
+
+    def patched():
+        original = Adam.step
+        Adam.step = _numpy_adam_step
+        try:
+            return run()
+        finally:
+            Adam.step = original
+
+    return patched
+
+
 # ------------------------------------------------------------------- torch
 def torch_epoch_seconds(clock, X, y, hidden, batch, epochs, classification, threads):
     torch.set_num_threads(threads)
@@ -173,6 +217,8 @@ def adam_epoch_case(threads, args, classification, dtype):
         return run
 
     contenders = {"ours": fit(Ours), "sklearn": fit(Theirs)}
+    if args.numpy_adam:
+        contenders["ours, numpy Adam"] = with_numpy_adam(fit(Ours))
     contenders["floor"] = lambda: mlp_gemm_floor(clock, d, hidden, n_out, batch_sizes(n, 256), dtype)
     if torch is not None:
         contenders["torch"] = lambda: torch_epoch_seconds(clock, X, y, hidden, 256, epochs, classification, threads)
@@ -320,6 +366,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
     parser.add_argument("--threads", default="1,2", help="BLAS thread counts, e.g. 1,2")
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--numpy-adam", action="store_true",
+                        help="adam cases: also time ours with the pre-kernel numpy Adam step")
     parser.add_argument("--only", default=None, help="comma-separated case keys: adam,lbfgs,predict,memory,perceptron,pickle")
     args = parser.parse_args()
     args.repeats = args.repeats or (3 if args.quick else 5)
@@ -331,12 +379,16 @@ def main():
           + (f" vs PyTorch {torch.__version__}" if torch else ""))
     print()
     print(f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-          f"numpy {np.__version__}, BLAS {', '.join(blas)}; repeats {args.repeats}"
+          f"numpy {np.__version__}, BLAS {', '.join(blas)}; compiled kernels with OpenMP: "
+          f"{_fused.OPENMP}; repeats {args.repeats}"
           f"{', quick sizes' if args.quick else ''}.")
     print()
 
     for threads in [int(t) for t in args.threads.split(",")]:
-        with threadpool_limits(limits=threads, user_api="blas"):
+        # OpenMP (the compiled kernels' prange, and PyTorch's own pool is set per case)
+        # gets the same count as BLAS, so that no row uses more threads than it says.
+        with threadpool_limits(limits=threads, user_api="blas"), \
+                threadpool_limits(limits=threads, user_api="openmp"):
             kind = "process CPU time" if threads == 1 else "wall time"
             print(f"## {threads} BLAS thread{'s' if threads > 1 else ''} ({kind}); medians (min–max)")
             print()
@@ -345,6 +397,11 @@ def main():
             notes = []
 
             def row(name, t, note=None):
+                if "ours, numpy Adam" in t:
+                    extra = (f"ours with the numpy Adam step (before the kernel): "
+                             f"{fmt(t['ours, numpy Adam'])} s, {ratio(t['ours, numpy Adam'], t.get('floor'))}x "
+                             f"the floor; kernel / numpy Adam {ratio(t['ours'], t['ours, numpy Adam'])}")
+                    note = extra if note is None else f"{note}; {extra}"
                 print(f"| {name} | {fmt(t['ours'])} | {fmt(t['sklearn'])} | {ratio(t['ours'], t['sklearn'])} | "
                       f"{fmt(t.get('floor'))} | {ratio(t['ours'], t.get('floor'))} | {ratio(t['sklearn'], t.get('floor'))} | "
                       f"{fmt(t.get('torch'))} | {ratio(t.get('torch'), t.get('floor'))} |", flush=True)

@@ -4,9 +4,9 @@ Each optimizer is a small object built from hyperparameters plus a *state* dict 
 data (arrays and scalars). The estimator stores only that dict, so a fitted model holds
 no helper objects, pickles compactly and continues exactly under ``partial_fit``.
 
-``step(theta, grad)`` applies one update with a few whole-array in-place operations
-(BLAS ``axpy``/``scal`` where numpy would need two passes) and at most one preallocated
-scratch buffer; scalars are Python floats so float32 stays float32.
+``step(theta, grad)`` applies one update in place, in one pass over the arrays (the
+compiled kernels of ``_fused``; numpy's formula, with identical rounding, when they do
+not apply); scalars are Python floats so float32 stays float32.
 
 Step-size schedules that depend on the step count are entries of :data:`SCHEDULES`
 (a multiplier of ``learning_rate_init``); an optional linear warm-up multiplies any of
@@ -35,7 +35,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._blas import axpy, scal
+from ._fused import adam_update, sgd_update
 
 
 def _constant(progress):
@@ -85,9 +85,11 @@ class _Optimizer:
         span = max(self.total_steps - self.warmup_steps, 1)
         return SCHEDULES[self.schedule]((step - self.warmup_steps) / span)
 
-    def _decay(self, theta, rate):
+    def _decay_factor(self, rate):
+        """``(n_decay, factor)`` of this step's weight decay, for the fused kernels."""
         if self.weight_decay:
-            scal(1.0 - rate * self.weight_decay, theta[: self.n_decay])
+            return self.n_decay, 1.0 - rate * self.weight_decay
+        return 0, 1.0
 
     def epoch_end(self, t):
         pass
@@ -143,17 +145,10 @@ class SGD(_Optimizer):
         s = self.state
         lr = self.learning_rate * self._multiplier(s.get("step", 0))
         s["step"] = s.get("step", 0) + 1
-        self._decay(theta, lr)
-        v, m = s["velocity"], self.momentum
-        # v <- m v - lr g
-        scal(m, v)
-        axpy(-lr, grad, v)
-        if self.nesterov:
-            # theta += m v - lr g
-            axpy(-lr, grad, theta)
-            axpy(m, v, theta)
-        else:
-            axpy(1.0, v, theta)
+        n_decay, decay = self._decay_factor(lr)
+        # v <- m v - lr g;  theta += m v - lr g (Nesterov) or theta += v
+        sgd_update(theta, grad, s["velocity"], lr, self.momentum, self.nesterov,
+                   n_decay, decay)
 
     def epoch_end(self, t):
         if self.lr_schedule == "invscaling":
@@ -194,7 +189,6 @@ class Adam(_Optimizer):
         if state is None:
             state = {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}
         self.state = state
-        self._scratch = np.empty_like(theta)
 
     @property
     def learning_rate(self):
@@ -207,21 +201,13 @@ class Adam(_Optimizer):
         )
 
     def step(self, theta, grad):
-        s, buf = self.state, self._scratch
+        s = self.state
         s["t"] += 1
         lr = float(self.learning_rate)
-        self._decay(theta, self.learning_rate_init * self._multiplier(s["t"] - 1))
-        m, v = s["m"], s["v"]
-        # Nine passes over the parameters, three of them fused multiply-adds (axpy).
-        scal(self.beta_1, m)
-        axpy(1.0 - self.beta_1, grad, m)
-        np.square(grad, out=buf)
-        scal(self.beta_2, v)
-        axpy(1.0 - self.beta_2, buf, v)
-        np.sqrt(v, out=buf)
-        buf += self.epsilon
-        np.divide(m, buf, out=buf)
-        axpy(-lr, buf, theta)
+        n_decay, decay = self._decay_factor(self.learning_rate_init * self._multiplier(s["t"] - 1))
+        # m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  theta -= lr m / (sqrt(v) + eps)
+        adam_update(theta, grad, s["m"], s["v"], lr, self.beta_1, self.beta_2, self.epsilon,
+                    n_decay, decay)
 
 
 # option string of ``solver`` -> optimizer class (``'lbfgs'`` is the other solver).

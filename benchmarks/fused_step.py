@@ -1,0 +1,253 @@
+"""What each compiled kernel saves inside an Adam epoch, measured in the real loop.
+
+The training loop of ``_solvers.stochastic`` (gather a shuffled minibatch, objective
+value and gradient, optimizer step), written out here so that each of its numpy parts
+can be swapped for its one-pass kernel of ``_fused`` / ``_kernels``:
+
+- ``numpy``: the loop as it was before the kernels (``np.take`` gather, bias add and
+  relu as two numpy passes, ``np.multiply(delta, A > 0)``, Adam through BLAS
+  ``axpy``/``scal`` in nine passes);
+- ``+adam``: Adam's one-pass kernel (what ``_optimizers.Adam.step`` now runs);
+- ``+gather``: and the row-gather kernel;
+- ``+bias_act``: and bias + relu in one pass after each hidden product;
+- ``+backward``: and the relu derivative multiplied into the delta by the kernel.
+
+Every variant computes the same numbers bit for bit except ``numpy``'s Adam (BLAS
+``axpy`` may use fused multiply-adds), which the script checks. The variants alternate
+inside each repeat with the GEMM floor of ``run.py``; medians in seconds per epoch and
+as multiples of the floor. 1 BLAS thread: process CPU time; 2: wall time.
+
+    python benchmarks/fused_step.py [--rows 20000] [--repeats 5] [--threads 1,2]
+    python benchmarks/fused_step.py --alone     # each kernel against its numpy lines, alone
+
+``--alone`` times each kernel and the numpy lines it replaces on one step's arrays
+(235k parameters; a 256x256 layer with random-sign entries; a 256-row gather from
+60,000x784), minimum over repeats of the per-call time, 1 BLAS thread, so the ratios
+are of the work itself.
+"""
+
+import argparse  # noqa: I001 - run.py (this folder) is imported last
+import timeit
+
+import numpy as np
+from sklearn.datasets import make_classification
+from threadpoolctl import threadpool_limits
+
+from skperceptron import _fused
+from skperceptron._activations import Activation
+from skperceptron._blas import axpy, scal
+from skperceptron._network import Objective, initial_theta
+from skperceptron._optimizers import Adam
+
+# run.py's floor and clock. Run as ``python benchmarks/fused_step.py``, this folder is
+# on sys.path.
+from run import Clock, mlp_gemm_floor
+
+BATCH = 256
+HIDDEN = (256, 128)
+
+
+class FusedObjective(Objective):
+    """The objective with bias + activation fused after each hidden product, and/or the
+    activation derivative through the kernel. Only ``_forward``'s two numpy lines
+    ``Z += b`` / ``self.activations[i].forward(Z)`` and the backward call change."""
+
+    def __init__(self, *args, names, fuse_forward, fuse_backward, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._names = names
+        self._fuse_forward = fuse_forward
+        if fuse_backward:
+            self.activations = [
+                Activation(a.forward, (lambda A, d, n=n: _fused.activation_backward(A, d, n)))
+                for a, n in zip(self.activations, names)
+            ]
+
+    def _forward(self, theta, X, n, train):
+        if not self._fuse_forward:
+            return super()._forward(theta, X, n, train)
+        coefs, intercepts = self._layers(theta)
+        inputs, A, last = [X], X, len(coefs) - 1
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            Z = self._acts[i][:n]
+            np.matmul(A, W, out=Z)
+            if i == last:
+                Z += b
+                return coefs, inputs, Z
+            _fused.bias_activation(Z, b, self._names[i])
+            A = Z
+            inputs.append(A)
+
+
+def blas_adam_step(opt, buf):
+    """``Adam.step`` as it was before the kernel: nine passes, BLAS axpy/scal."""
+
+    def step(theta, grad):
+        s = opt.state
+        s["t"] += 1
+        lr = float(opt.learning_rate)
+        m, v = s["m"], s["v"]
+        scal(opt.beta_1, m)
+        axpy(1.0 - opt.beta_1, grad, m)
+        np.square(grad, out=buf)
+        scal(opt.beta_2, v)
+        axpy(1.0 - opt.beta_2, buf, v)
+        np.sqrt(v, out=buf)
+        np.add(buf, opt.epsilon, out=buf)
+        np.divide(m, buf, out=buf)
+        axpy(-lr, buf, theta)
+
+    return step
+
+
+def take(X, rows, out):
+    return np.take(X, rows, axis=0, out=out[: len(rows)], mode="clip")
+
+
+VARIANTS = {  # name -> (kernel Adam, kernel gather, fused bias+act, kernel backward)
+    "numpy": (False, False, False, False),
+    "+adam": (True, False, False, False),
+    "+gather": (True, True, False, False),
+    "+bias_act": (True, True, True, False),
+    "+backward": (True, True, True, True),
+}
+
+
+def make_epoch(X, Y, dtype, flags):
+    kernel_adam, kernel_gather, fuse_forward, fuse_backward = flags
+    n, d = X.shape
+    units = [d, *HIDDEN, Y.shape[1]]
+    names = ["relu"] * len(HIDDEN)
+    theta0 = initial_theta(units, names, np.random.RandomState(0), dtype)
+    objective = FusedObjective(units, names, "log_loss", 1e-4, dtype, BATCH, names=names,
+                               fuse_forward=fuse_forward, fuse_backward=fuse_backward)
+    gather = _fused.gather_rows if kernel_gather else take
+    X_b, Y_b = np.empty((BATCH, d), dtype), np.empty((BATCH, Y.shape[1]), dtype)
+
+    def epoch(clock):
+        theta = theta0.copy()
+        opt = Adam(theta, 1e-3)
+        step = opt.step if kernel_adam else blas_adam_step(opt, np.empty_like(theta))
+        order = np.random.default_rng(0).permutation(n)
+        start_t = clock.now()
+        for start in range(0, n - BATCH + 1, BATCH):
+            rows = order[start : start + BATCH]
+            Xr, Yr = gather(X, rows, X_b), gather(Y, rows, Y_b)
+            _, grad = objective.value_and_grad(theta, Xr, Yr)
+            step(theta, grad)
+        return clock.now() - start_t, theta
+
+    return epoch
+
+
+def run(threads, dtype, args):
+    X, y = make_classification(args.rows, 784, n_informative=50, n_classes=10, random_state=0)
+    X = X.astype(dtype)
+    Y = np.eye(10, dtype=dtype)[y]
+    clock = Clock(threads)
+    epochs = {name: make_epoch(X, Y, dtype, flags) for name, flags in VARIANTS.items()}
+    steps = args.rows // BATCH
+    times = {name: [] for name in [*VARIANTS, "floor"]}
+    results = {}
+    with threadpool_limits(limits=threads, user_api="blas"):
+        for name, epoch in epochs.items():  # warm-up, and the final weights
+            results[name] = epoch(clock)[1]
+        names = list(epochs)
+        for r in range(args.repeats):
+            # The order rotates between repeats so that no variant always follows another.
+            for name in names[r % len(names):] + names[: r % len(names)]:
+                times[name].append(epochs[name](clock)[0])
+            times["floor"].append(mlp_gemm_floor(clock, 784, HIDDEN, 10, [BATCH] * steps, dtype))
+    kernels_agree = all(np.array_equal(results["+adam"], results[k]) for k in VARIANTS if k != "numpy")
+    return times, kernels_agree, float(np.max(np.abs(results["numpy"] - results["+adam"])))
+
+
+def alone(dtype, repeats):
+    """(name, numpy us, kernel us) per call for each kernel and the numpy lines it replaces."""
+    from skperceptron import _kernels
+    from skperceptron._activations import ACTIVATIONS
+
+    rng = np.random.default_rng(0)
+    n = 235_146
+    theta, g, m = (rng.standard_normal(n).astype(dtype) for _ in range(3))
+    v = np.abs(rng.standard_normal(n)).astype(dtype)
+    buf = np.empty_like(theta)
+    opt = Adam(theta.copy(), 1e-3)
+    opt.state.update(m=m.copy(), v=v.copy())
+    blas = blas_adam_step(opt, buf)
+    Z0 = rng.standard_normal((BATCH, 256)).astype(dtype)
+    b = rng.standard_normal(256).astype(dtype)
+    A = np.maximum(rng.standard_normal((BATCH, 256)), 0).astype(dtype)
+    d0 = rng.standard_normal((BATCH, 256)).astype(dtype)
+    X = rng.standard_normal((60_000, 784)).astype(dtype)
+    rows = rng.permutation(60_000)[:BATCH]
+    out = np.empty((BATCH, 784), dtype)
+    Z, d = Z0.copy(), d0.copy()
+
+    def numpy_bias_relu():
+        np.copyto(Z, Z0)
+        np.add(Z, b, out=Z)  # Z += b (Z is the enclosing function's buffer)
+        ACTIVATIONS["relu"].forward(Z)
+
+    def kernel_bias_relu():
+        np.copyto(Z, Z0)
+        _kernels.bias_activation(Z, b, _kernels.RELU)
+
+    def numpy_relu_backward():
+        np.copyto(d, d0)
+        ACTIVATIONS["relu"].backward(A, d)
+
+    def kernel_relu_backward():
+        np.copyto(d, d0)
+        _kernels.activation_backward(A, d, _kernels.RELU)
+
+    pairs = {
+        "Adam step (235k params)": (lambda: blas(theta, g),
+                                    lambda: _fused.adam_update(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8)),
+        "bias + relu (256x256, incl. a copy)": (numpy_bias_relu, kernel_bias_relu),
+        "relu derivative (256x256, incl. a copy)": (numpy_relu_backward, kernel_relu_backward),
+        "gather 256 rows of 784": (lambda: take(X, rows, out), lambda: _fused.gather_rows(X, rows, out)),
+    }
+    best = lambda f: min(timeit.repeat(f, number=200, repeat=repeats)) / 200 * 1e6
+    with threadpool_limits(limits=1, user_api="blas"):
+        return [(name, best(a), best(k)) for name, (a, k) in pairs.items()]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--dtypes", default="float32,float64")
+    parser.add_argument("--alone", action="store_true", help="each kernel alone against numpy")
+    args = parser.parse_args()
+    if args.alone:
+        print("| kernel | dtype | numpy us/call | kernel us/call | numpy / kernel |")
+        print("|---|---|---|---|---|")
+        for dtype in args.dtypes.split(","):
+            for name, a, k in alone(np.dtype(dtype), args.repeats):
+                print(f"| {name} | {dtype} | {a:.1f} | {k:.1f} | {a / k:.2f} |")
+        return
+    print(f"Adam epoch, {args.rows}x784, {HIDDEN}, batch {BATCH}; {args.repeats} repeats; "
+          "s per epoch: median (min-max), median and min as multiples of the floor's; "
+          "saving = previous variant's median - this one's\n")
+    for threads in [int(t) for t in args.threads.split(",")]:
+        for dtype in args.dtypes.split(","):
+            times, agree, diff = run(threads, np.dtype(dtype), args)
+            floor = float(np.median(times["floor"]))
+            print(f"## {dtype}, {threads} BLAS thread(s) ({'CPU' if threads == 1 else 'wall'} time)\n")
+            print("| variant | s/epoch | x floor (median) | x floor (min) | saving vs previous |")
+            print("|---|---|---|---|---|")
+            previous = None
+            for name in VARIANTS:
+                med = float(np.median(times[name]))
+                saving = "" if previous is None else f"{previous - med:+.3f}"
+                print(f"| {name} | {med:.3f} ({min(times[name]):.3f}-{max(times[name]):.3f}) "
+                      f"| {med / floor:.2f} | {min(times[name]) / min(times['floor']):.2f} | {saving} |")
+                previous = med
+            print(f"| GEMM floor | {floor:.3f} ({min(times['floor']):.3f}-{max(times['floor']):.3f}) | 1.00 | 1.00 | |")
+            print(f"\nkernel variants give identical weights: {agree}; "
+                  f"max |numpy - kernel| after one epoch: {diff:.2e}\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()

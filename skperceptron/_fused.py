@@ -1,0 +1,148 @@
+"""Fused training-step operations: the compiled kernel when it applies, numpy otherwise.
+
+Each function here does what its numpy formula (in its docstring) does, in place. When
+the arrays are float32 or float64 of one dtype, with rows contiguous in memory, the
+work goes to the one-pass kernel of ``_kernels.pyx``; otherwise (other dtypes, strided
+vectors, sparse input, a build without the extension) the numpy formula runs. Both
+paths round identically, so which one ran never changes a result (tested in
+``tests/test_kernels.py``).
+
+``n_threads`` is the number of OpenMP threads a kernel may use; kernels never reduce
+across elements, so results do not depend on it either.
+"""
+
+import numpy as np
+
+from ._activations import ACTIVATIONS
+
+try:
+    from . import _kernels
+except ImportError:  # pragma: no cover - a source tree that was never built
+    _kernels = None
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_FORWARD_CODES = {} if _kernels is None else {"identity": _kernels.IDENTITY, "relu": _kernels.RELU}
+_BACKWARD_CODES = {} if _kernels is None else {
+    "identity": _kernels.IDENTITY,
+    "relu": _kernels.RELU,
+    "logistic": _kernels.LOGISTIC,
+    "tanh": _kernels.TANH,
+}
+
+OPENMP = bool(_kernels is not None and _kernels.OPENMP)
+"""Whether the compiled kernels can use more than one thread."""
+
+
+def _vectors(*arrays):
+    """True when all arrays are 1-D, C-contiguous, writeable-or-read-only as needed and
+    share one float dtype the kernels are compiled for."""
+    first = arrays[0]
+    return (
+        _kernels is not None
+        and first.dtype in _FLOATS
+        and all(
+            a.dtype == first.dtype and a.ndim == 1 and a.flags.c_contiguous and a.shape == first.shape
+            for a in arrays
+        )
+    )
+
+
+def _matrices(*arrays):
+    first = arrays[0]
+    return (
+        _kernels is not None
+        and first.dtype in _FLOATS
+        and all(
+            isinstance(a, np.ndarray) and a.dtype == first.dtype and a.ndim == 2 for a in arrays
+        )
+    )
+
+
+# Adam's four arrays and its scalars, as the compiled kernel takes them.
+def adam_update(theta, grad, m, v, lr, beta_1, beta_2, epsilon, n_decay=0, decay=1.0,
+                n_threads=1):
+    """One Adam(W) step in place::
+
+        theta[:n_decay] *= decay
+        m *= beta_1;  m += (1 - beta_1) * grad
+        v *= beta_2;  v += (1 - beta_2) * (grad * grad)
+        theta += -lr * (m / (sqrt(v) + epsilon))
+    """
+    if _vectors(theta, grad, m, v):
+        _kernels.adam_update(theta, grad, m, v, lr, beta_1, beta_2, epsilon,
+                             n_decay, decay, n_threads)
+        return
+    if decay != 1.0:
+        theta[:n_decay] *= decay
+    m *= beta_1
+    m += (1.0 - beta_1) * grad
+    v *= beta_2
+    v += (1.0 - beta_2) * (grad * grad)
+    theta += -lr * (m / (np.sqrt(v) + epsilon))
+
+
+# SGD's three arrays and its scalars, as the compiled kernel takes them.
+def sgd_update(theta, grad, velocity, lr, momentum, nesterov, n_decay=0, decay=1.0,
+               n_threads=1):
+    """One SGD step with (Nesterov) momentum in place::
+
+        theta[:n_decay] *= decay
+        velocity *= momentum;  velocity += -lr * grad
+        nesterov:  theta += -lr * grad;  theta += momentum * velocity
+        otherwise: theta += velocity
+    """
+    if _vectors(theta, grad, velocity):
+        _kernels.sgd_update(theta, grad, velocity, lr, momentum, bool(nesterov),
+                            n_decay, decay, n_threads)
+        return
+    if decay != 1.0:
+        theta[:n_decay] *= decay
+    velocity *= momentum
+    velocity += -lr * grad
+    if nesterov:
+        theta += -lr * grad
+        theta += momentum * velocity
+    else:
+        theta += velocity
+
+
+def bias_activation(Z, b, activation):
+    """``Z += b`` then the hidden activation named ``activation`` applied in place."""
+    code = _FORWARD_CODES.get(activation)
+    if code is not None and _matrices(Z) and b.dtype == Z.dtype and b.ndim == 1 \
+            and b.flags.c_contiguous:
+        _kernels.bias_activation(Z, b, code)
+        return
+    Z += b
+    ACTIVATIONS[activation].forward(Z)
+
+
+def activation_backward(A, delta, activation):
+    """``delta *= f'(Z)`` in place, from the output ``A = f(Z)`` (or ``Z`` for the
+    activations that need it), as ``ACTIVATIONS[activation].backward``."""
+    code = _BACKWARD_CODES.get(activation)
+    if code is not None and _matrices(A, delta):
+        _kernels.activation_backward(A, delta, code)
+        return
+    ACTIVATIONS[activation].backward(A, delta)
+
+
+def gather_rows(X, rows, out, n_threads=1):
+    """``np.take(X, rows, axis=0, out=out[:len(rows)], mode="clip")``; returns that view.
+
+    Sparse ``X`` returns ``X[rows]`` (a new matrix), as the solver's gather does.
+    """
+    if not isinstance(X, np.ndarray):
+        return X[rows]
+    target = out[: len(rows)]
+    if (
+        _matrices(X, out)
+        and out.dtype == X.dtype
+        and out.flags.c_contiguous
+        and rows.dtype == np.intp
+        and rows.ndim == 1
+        and rows.flags.c_contiguous
+    ):
+        _kernels.gather_rows(X, rows, out, n_threads)
+        return target
+    return np.take(X, rows, axis=0, out=target, mode="clip")

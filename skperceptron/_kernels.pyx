@@ -1,0 +1,351 @@
+"""Fused elementwise kernels for the MLP's training step: one memory pass each.
+
+numpy spends one pass over memory per operation. The MLP's hot path strings several of
+them together on the same arrays: Adam's update is nine passes over the parameters, a
+hidden layer's bias add and activation two passes over its output, the activation
+derivative one to three passes over the delta. Each kernel here does the same
+arithmetic in one pass.
+
+Exactness: every kernel performs, per element, the same IEEE operations in the same
+order and precision as the numpy formula it replaces (written next to it), with no
+fused multiply-add (the build passes ``-ffp-contract=off``) and correctly rounded
+``sqrt`` and division, so its results equal that formula's bit for bit, NaN and inf
+included. No kernel reduces across elements, so the thread count (OpenMP) never
+changes a result.
+
+Dtypes: float32 and float64 through Cython's fused ``floating``; scalar coefficients
+are rounded to the array's dtype first, as numpy does with a Python float. Callers
+(``_fused.py``) check dtypes and contiguity and fall back to numpy otherwise.
+"""
+
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport sqrt
+from libc.string cimport memcpy
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    #define SKP_HAVE_OPENMP 1
+    #define SKP_MAX_THREADS() omp_get_max_threads()
+    #else
+    #define SKP_HAVE_OPENMP 0
+    #define SKP_MAX_THREADS() 1
+    #endif
+    """
+    int SKP_HAVE_OPENMP
+    int SKP_MAX_THREADS() noexcept nogil
+
+# Below this many elements per thread a parallel region costs more than it saves.
+cdef Py_ssize_t MIN_PER_THREAD = 32768
+
+OPENMP = bool(SKP_HAVE_OPENMP)
+"""Whether this build was compiled with OpenMP (otherwise every kernel runs serially)."""
+
+
+def max_threads():
+    """Threads a kernel may use at most now (1 without OpenMP)."""
+    return SKP_MAX_THREADS()
+
+
+cdef inline int _threads_for(Py_ssize_t n, int n_threads) noexcept nogil:
+    # Never more than OpenMP allows now: OMP_NUM_THREADS, or a threadpoolctl limit
+    # (which sets omp_set_num_threads) around the call.
+    if not SKP_HAVE_OPENMP or n_threads < 2:
+        return 1
+    n_threads = min(n_threads, SKP_MAX_THREADS())
+    if n_threads < 2:
+        return 1
+    if n < 2 * MIN_PER_THREAD:
+        return 1
+    if n < n_threads * MIN_PER_THREAD:
+        return <int>(n // MIN_PER_THREAD)
+    return n_threads
+
+
+# ---------------------------------------------------------------- optimizers
+cdef extern from *:
+    """
+    /* Adam's per-element update in plain C, so that on x86-64 Linux GCC can build it
+       for AVX-512 and AVX2 beside the baseline and pick one at load time (ifunc):
+       the square root and the division are throughput-bound, and wider vectors do
+       the same correctly rounded operations, element by element. */
+    #include <math.h>
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define SKP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+    #else
+    #define SKP_CLONES
+    #endif
+    #define SKP_ADAM_SPAN(NAME, T, SQRT)                                              \\
+    SKP_CLONES static void NAME(T *theta, const T *g, T *m, T *v,                     \\
+                                Py_ssize_t lo, Py_ssize_t hi, T b1, T c1, T b2, T c2, \\
+                                T eps, T neg_lr) {                                    \\
+        for (Py_ssize_t i = lo; i < hi; i++) {                                        \\
+            T gi = g[i];                                                              \\
+            T mi = m[i] * b1;                                                         \\
+            T vi = v[i] * b2;                                                         \\
+            mi = mi + c1 * gi;                                                        \\
+            vi = vi + c2 * (gi * gi);                                                 \\
+            m[i] = mi;                                                                \\
+            v[i] = vi;                                                                \\
+            theta[i] = theta[i] + neg_lr * (mi / (SQRT(vi) + eps));                   \\
+        }                                                                             \\
+    }
+    SKP_ADAM_SPAN(skp_adam_span_f, float, sqrtf)
+    SKP_ADAM_SPAN(skp_adam_span_d, double, sqrt)
+    """
+    void skp_adam_span_f(float*, const float*, float*, float*, Py_ssize_t, Py_ssize_t,
+                         float, float, float, float, float, float) noexcept nogil
+    void skp_adam_span_d(double*, const double*, double*, double*, Py_ssize_t, Py_ssize_t,
+                         double, double, double, double, double, double) noexcept nogil
+
+
+cdef inline void _adam_span(
+    floating* theta, const floating* g, floating* m, floating* v,
+    Py_ssize_t lo, Py_ssize_t hi,
+    floating b1, floating c1, floating b2, floating c2, floating eps, floating neg_lr,
+) noexcept nogil:
+    if floating is float:
+        skp_adam_span_f(theta, g, m, v, lo, hi, b1, c1, b2, c2, eps, neg_lr)
+    else:
+        skp_adam_span_d(theta, g, m, v, lo, hi, b1, c1, b2, c2, eps, neg_lr)
+
+
+cdef inline void _scale_span(floating* x, Py_ssize_t lo, Py_ssize_t hi, floating a) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(lo, hi):
+        x[i] = x[i] * a
+
+
+def adam_update(
+    floating[::1] theta, const floating[::1] grad, floating[::1] m, floating[::1] v,
+    double lr, double beta_1, double beta_2, double epsilon,
+    Py_ssize_t n_decay=0, double decay=1.0, int n_threads=1,
+):
+    """One Adam(W) step in place, in one pass over theta, grad, m and v.
+
+    Equals, element for element and bit for bit, the numpy sequence (scalars rounded to
+    the dtype)::
+
+        theta[:n_decay] *= decay          # decoupled weight decay (AdamW)
+        m *= beta_1;  m += (1 - beta_1) * grad
+        v *= beta_2;  v += (1 - beta_2) * (grad * grad)
+        theta += -lr * (m / (sqrt(v) + epsilon))
+    """
+    cdef Py_ssize_t n = theta.shape[0]
+    if grad.shape[0] != n or m.shape[0] != n or v.shape[0] != n:
+        raise ValueError("theta, grad, m and v must have the same length")
+    if not 0 <= n_decay <= n:
+        raise ValueError(f"n_decay={n_decay} is outside [0, {n}]")
+    cdef floating b1 = <floating>beta_1, c1 = <floating>(1.0 - beta_1)
+    cdef floating b2 = <floating>beta_2, c2 = <floating>(1.0 - beta_2)
+    cdef floating eps = <floating>epsilon, neg_lr = <floating>(-lr), dec = <floating>decay
+    cdef floating* t = &theta[0] if n else NULL
+    cdef const floating* g = &grad[0] if n else NULL
+    cdef floating* mp = &m[0] if n else NULL
+    cdef floating* vp = &v[0] if n else NULL
+    cdef int threads = _threads_for(n, n_threads)
+    cdef Py_ssize_t k, lo, hi, chunk = (n + threads - 1) // threads if threads else n
+    with nogil:
+        if threads == 1:
+            if decay != 1.0:
+                _scale_span(t, 0, n_decay, dec)
+            _adam_span(t, g, mp, vp, 0, n, b1, c1, b2, c2, eps, neg_lr)
+        else:
+            for k in prange(threads, num_threads=threads, schedule="static"):
+                lo = k * chunk
+                hi = min(lo + chunk, n)
+                if decay != 1.0:
+                    _scale_span(t, lo, min(hi, n_decay), dec)
+                _adam_span(t, g, mp, vp, lo, hi, b1, c1, b2, c2, eps, neg_lr)
+
+
+cdef inline void _sgd_span(
+    floating* theta, const floating* g, floating* vel, Py_ssize_t lo, Py_ssize_t hi,
+    floating mom, floating neg_lr, bint nesterov,
+) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef floating vi
+    if nesterov:
+        for i in range(lo, hi):
+            vi = vel[i] * mom
+            vi = vi + neg_lr * g[i]
+            vel[i] = vi
+            theta[i] = (theta[i] + neg_lr * g[i]) + mom * vi
+    else:
+        for i in range(lo, hi):
+            vi = vel[i] * mom
+            vi = vi + neg_lr * g[i]
+            vel[i] = vi
+            theta[i] = theta[i] + vi
+
+
+def sgd_update(
+    floating[::1] theta, const floating[::1] grad, floating[::1] velocity,
+    double lr, double momentum, bint nesterov,
+    Py_ssize_t n_decay=0, double decay=1.0, int n_threads=1,
+):
+    """One SGD step with (Nesterov) momentum in place, in one pass.
+
+    Equals bit for bit (scalars rounded to the dtype)::
+
+        theta[:n_decay] *= decay
+        velocity *= momentum;  velocity += -lr * grad
+        nesterov:  theta += -lr * grad;  theta += momentum * velocity
+        otherwise: theta += velocity
+    """
+    cdef Py_ssize_t n = theta.shape[0]
+    if grad.shape[0] != n or velocity.shape[0] != n:
+        raise ValueError("theta, grad and velocity must have the same length")
+    if not 0 <= n_decay <= n:
+        raise ValueError(f"n_decay={n_decay} is outside [0, {n}]")
+    cdef floating mom = <floating>momentum, neg_lr = <floating>(-lr), dec = <floating>decay
+    cdef floating* t = &theta[0] if n else NULL
+    cdef const floating* g = &grad[0] if n else NULL
+    cdef floating* vp = &velocity[0] if n else NULL
+    cdef int threads = _threads_for(n, n_threads)
+    cdef Py_ssize_t k, lo, hi, chunk = (n + threads - 1) // threads if threads else n
+    with nogil:
+        if threads == 1:
+            if decay != 1.0:
+                _scale_span(t, 0, n_decay, dec)
+            _sgd_span(t, g, vp, 0, n, mom, neg_lr, nesterov)
+        else:
+            for k in prange(threads, num_threads=threads, schedule="static"):
+                lo = k * chunk
+                hi = min(lo + chunk, n)
+                if decay != 1.0:
+                    _scale_span(t, lo, min(hi, n_decay), dec)
+                _sgd_span(t, g, vp, lo, hi, mom, neg_lr, nesterov)
+
+
+# ------------------------------------------------------------- activations
+# Codes of the activations with a fused kernel (``_fused.py`` maps option names).
+cdef enum:
+    K_IDENTITY = 0
+    K_RELU = 1
+    K_LOGISTIC = 2
+    K_TANH = 3
+
+IDENTITY, RELU, LOGISTIC, TANH = K_IDENTITY, K_RELU, K_LOGISTIC, K_TANH
+
+
+cdef inline floating _relu(floating z) noexcept nogil:
+    # np.maximum(z, 0): NaN propagates (NaN <= 0 is false), -0.0 becomes +0.0 (numpy
+    # returns the zero argument when the two compare equal). One comparison, so that
+    # the loop vectorises to a compare and a blend instead of mispredicted branches.
+    return 0 if z <= 0 else z
+
+
+def bias_activation(floating[:, :] Z, const floating[::1] b, int kind):
+    """``Z += b`` then ``Z = f(Z)`` in place, in one pass; ``kind`` IDENTITY or RELU.
+
+    Equals bit for bit ``Z += b; np.maximum(Z, 0, out=Z)`` (relu) or ``Z += b``.
+    """
+    cdef Py_ssize_t rows = Z.shape[0], cols = Z.shape[1], i, j
+    if b.shape[0] != cols:
+        raise ValueError(f"bias has {b.shape[0]} entries for {cols} columns")
+    if kind != K_IDENTITY and kind != K_RELU:
+        raise ValueError(f"no fused forward kernel for activation code {kind}")
+    cdef floating* row
+    cdef const floating* bp = &b[0] if cols else NULL
+    if rows == 0 or cols == 0:
+        return
+    with nogil:
+        if Z.strides[1] == sizeof(floating):
+            for i in range(rows):
+                row = &Z[i, 0]
+                if kind == K_RELU:
+                    for j in range(cols):
+                        row[j] = _relu(row[j] + bp[j])
+                else:
+                    for j in range(cols):
+                        row[j] = row[j] + bp[j]
+        else:
+            for i in range(rows):
+                for j in range(cols):
+                    if kind == K_RELU:
+                        Z[i, j] = _relu(Z[i, j] + bp[j])
+                    else:
+                        Z[i, j] = Z[i, j] + bp[j]
+
+
+cdef inline floating _backward(floating a, floating d, int kind) noexcept nogil:
+    cdef floating t
+    if kind == K_RELU:
+        # np.multiply(delta, A > 0): d * 1 or d * 0 (so inf and NaN in d stay visible);
+        # without a branch, which a random activity pattern would mispredict half the time.
+        return d * <floating>(a > 0)
+    if kind == K_LOGISTIC:
+        # delta *= A; delta -= delta * A
+        t = d * a
+        return t - t * a
+    if kind == K_TANH:
+        # delta -= delta * A * A
+        return d - (d * a) * a
+    return d
+
+
+def activation_backward(const floating[:, :] A, floating[:, :] delta, int kind):
+    """Multiply ``delta`` in place by ``f'(Z)`` written from the output ``A = f(Z)``.
+
+    Bit for bit the numpy lines of ``_activations``: relu ``np.multiply(delta, A > 0,
+    out=delta)``, logistic ``delta *= A; delta -= delta * A``, tanh
+    ``delta -= delta * A * A``; identity leaves ``delta`` as it is.
+    """
+    cdef Py_ssize_t rows = delta.shape[0], cols = delta.shape[1], i, j
+    if A.shape[0] != rows or A.shape[1] != cols:
+        raise ValueError("A and delta must have the same shape")
+    if kind not in (K_IDENTITY, K_RELU, K_LOGISTIC, K_TANH):
+        raise ValueError(f"no fused backward kernel for activation code {kind}")
+    cdef const floating* arow
+    cdef floating* drow
+    if rows == 0 or cols == 0 or kind == K_IDENTITY:
+        return
+    with nogil:
+        if A.strides[1] == sizeof(floating) and delta.strides[1] == sizeof(floating):
+            # One loop per activation, so that each vectorises.
+            for i in range(rows):
+                arow = &A[i, 0]
+                drow = &delta[i, 0]
+                if kind == K_RELU:
+                    for j in range(cols):
+                        drow[j] = _backward(arow[j], drow[j], K_RELU)
+                elif kind == K_LOGISTIC:
+                    for j in range(cols):
+                        drow[j] = _backward(arow[j], drow[j], K_LOGISTIC)
+                else:
+                    for j in range(cols):
+                        drow[j] = _backward(arow[j], drow[j], K_TANH)
+        else:
+            for i in range(rows):
+                for j in range(cols):
+                    delta[i, j] = _backward(A[i, j], delta[i, j], kind)
+
+
+# ------------------------------------------------------------------ gather
+def gather_rows(const floating[:, :] X, const Py_ssize_t[::1] rows, floating[:, ::1] out,
+                int n_threads=1):
+    """``out[:len(rows)] = X[rows]`` (indices clipped to ``[0, len(X) - 1]``, as
+    ``np.take(..., mode="clip")``)."""
+    cdef Py_ssize_t n = rows.shape[0], d = X.shape[1], last = X.shape[0] - 1, i, j, r
+    if out.shape[0] < n or out.shape[1] != d:
+        raise ValueError(f"out of shape ({out.shape[0]}, {out.shape[1]}) cannot hold {n} rows of {d}")
+    if n and last < 0:
+        raise ValueError("cannot gather rows of an empty array")
+    cdef int threads = _threads_for(n * d, n_threads)
+    if n == 0 or d == 0:
+        return
+    with nogil:
+        if X.strides[1] == sizeof(floating):
+            for i in prange(n, num_threads=threads, schedule="static"):
+                r = rows[i]
+                r = 0 if r < 0 else (last if r > last else r)
+                memcpy(&out[i, 0], &X[r, 0], d * sizeof(floating))
+        else:
+            for i in prange(n, num_threads=threads, schedule="static"):
+                r = rows[i]
+                r = 0 if r < 0 else (last if r > last else r)
+                for j in range(d):
+                    out[i, j] = X[r, j]

@@ -1,0 +1,304 @@
+"""The compiled one-pass kernels against the numpy formulas they replace.
+
+Each kernel does per element the same IEEE operations in the same order as its numpy
+formula, so the comparisons here are exact (``assert_bitwise``: equal values, NaN where
+NaN, the same sign of zero), in float32 and float64, for contiguous and strided arrays,
+with non-finite entries that must stay visible. The numpy fallback of ``_fused`` is
+held to the same standard, so a result never depends on which path ran; nor on the
+number of OpenMP threads.
+"""
+
+import numpy as np
+import pytest
+
+from skperceptron import _fused
+from skperceptron._activations import ACTIVATIONS
+from skperceptron._optimizers import SGD, Adam
+
+_kernels = pytest.importorskip("skperceptron._kernels")
+
+DTYPES = [np.float32, np.float64]
+
+
+def assert_bitwise(actual, expected):
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.dtype == expected.dtype and actual.shape == expected.shape
+    np.testing.assert_array_equal(np.isnan(actual), np.isnan(expected))
+    finite = ~np.isnan(expected)
+    np.testing.assert_array_equal(actual[finite], expected[finite])
+    np.testing.assert_array_equal(np.signbit(actual[finite]), np.signbit(expected[finite]))
+
+
+def _vector(rng, n, dtype, scale=1.0):
+    return (scale * rng.standard_normal(n)).astype(dtype)
+
+
+def _with_non_finite(x):
+    x = x.copy()
+    x[[1, 4, 7]] = [np.nan, np.inf, -np.inf]
+    return x
+
+
+# ---------------------------------------------------------------- optimizers
+def numpy_adam(theta, g, m, v, lr, b1, b2, eps, n_decay, decay):
+    """The textbook update written with numpy, the operations in the kernel's order."""
+    theta, m, v = theta.copy(), m.copy(), v.copy()
+    with np.errstate(invalid="ignore"):
+        _numpy_adam_in_place(theta, g, m, v, lr, b1, b2, eps, n_decay, decay)
+    return theta, m, v
+
+
+def _numpy_adam_in_place(theta, g, m, v, lr, b1, b2, eps, n_decay, decay):
+    theta[:n_decay] *= decay
+    m *= b1
+    m += (1 - b1) * g
+    v *= b2
+    v += (1 - b2) * (g * g)
+    theta += -lr * (m / (np.sqrt(v) + eps))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_decay, decay", [(0, 1.0), (37, 0.999), (100, 0.9)])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_adam_kernel_equals_numpy_formula(dtype, n_decay, decay, n_threads):
+    rng = np.random.default_rng(0)
+    n = 100 if n_threads == 1 else 200_003  # large enough for two threads to split it
+    n_decay = min(n_decay, n)
+    theta, g, m = (_vector(rng, n, dtype) for _ in range(3))
+    v = np.abs(_vector(rng, n, dtype))
+    expected = numpy_adam(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8, n_decay, decay)
+    _kernels.adam_update(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8, n_decay, decay, n_threads)
+    for got, want in zip((theta, m, v), expected):
+        assert_bitwise(got, want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adam_kernel_keeps_non_finite_values_visible(dtype):
+    rng = np.random.default_rng(1)
+    theta, m, v = (_vector(rng, 10, dtype) for _ in range(3))
+    v = np.abs(v)
+    g = _with_non_finite(_vector(rng, 10, dtype))
+    expected = numpy_adam(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 0, 1.0)
+    _kernels.adam_update(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8)
+    assert np.isnan(theta[[1, 4, 7]]).all()  # inf/inf and nan: divergence shows
+    for got, want in zip((theta, m, v), expected):
+        assert_bitwise(got, want)
+
+
+def numpy_sgd(theta, g, vel, lr, mom, nesterov, n_decay, decay):
+    theta, vel = theta.copy(), vel.copy()
+    theta[:n_decay] *= decay
+    vel *= mom
+    vel += -lr * g
+    if nesterov:
+        theta += -lr * g
+        theta += mom * vel
+    else:
+        theta += vel
+    return theta, vel
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("n_decay, decay", [(0, 1.0), (50, 0.99)])
+def test_sgd_kernel_equals_numpy_formula(dtype, nesterov, n_decay, decay):
+    rng = np.random.default_rng(2)
+    theta, vel = _vector(rng, 101, dtype), _vector(rng, 101, dtype)
+    g = _with_non_finite(_vector(rng, 101, dtype))
+    expected = numpy_sgd(theta, g, vel, 0.05, 0.9, nesterov, n_decay, decay)
+    _kernels.sgd_update(theta, g, vel, 0.05, 0.9, nesterov, n_decay, decay)
+    for got, want in zip((theta, vel), expected):
+        assert_bitwise(got, want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adam_optimizer_matches_the_closed_form_of_two_steps(dtype):
+    # Kingma & Ba's update, bias correction folded into the step, written out in float64.
+    rng = np.random.default_rng(3)
+    theta0 = _vector(rng, 50, dtype)
+    g1, g2 = _vector(rng, 50, dtype), _vector(rng, 50, dtype)
+    theta = theta0.copy()
+    opt = Adam(theta, learning_rate_init=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-6)
+    opt.step(theta, g1)
+    opt.step(theta, g2)
+    x = theta0.astype(np.float64)
+    m = v = 0.0
+    for t, g in enumerate((g1.astype(np.float64), g2.astype(np.float64)), start=1):
+        m = 0.8 * m + 0.2 * g
+        v = 0.99 * v + 0.01 * g * g
+        lr = 0.01 * np.sqrt(1 - 0.99**t) / (1 - 0.8**t)
+        x = x - lr * m / (np.sqrt(v) + 1e-6)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(theta, x, rtol=rtol, atol=rtol * 1e-2)
+    assert theta.dtype == dtype
+
+
+@pytest.mark.parametrize("Optimizer", [SGD, Adam])
+def test_optimizers_give_the_same_bits_on_the_compiled_and_numpy_paths(Optimizer):
+    # A strided theta sends the step down the numpy path; its result must be the
+    # compiled path's, so a fit never depends on memory layout.
+    rng = np.random.default_rng(4)
+    base = _vector(rng, 200, np.float32)
+    grads = [_vector(rng, 100, np.float32) for _ in range(3)]
+    strided = np.zeros(200, np.float32)[::2]
+    strided[...] = base[:100]
+    contiguous = base[:100].copy()
+    kw = {"weight_decay": 0.01, "n_decay": 60}
+    opt_c, opt_s = Optimizer(contiguous, **kw), Optimizer(strided, **kw)
+    for g in grads:
+        opt_c.step(contiguous, g)
+        opt_s.step(strided, g)
+    assert_bitwise(strided, contiguous)
+
+
+def test_kernels_refuse_mismatched_lengths():
+    a = np.zeros(5)
+    with pytest.raises(ValueError, match="same length"):
+        _kernels.adam_update(a, np.zeros(4), a.copy(), a.copy(), 1e-3, 0.9, 0.999, 1e-8)
+    with pytest.raises(ValueError, match="n_decay"):
+        _kernels.sgd_update(a, a.copy(), a.copy(), 0.1, 0.9, True, 6, 0.9)
+
+
+# ------------------------------------------------------------- activations
+def _layer(rng, dtype, layout):
+    Z = (2 * rng.standard_normal((33, 40))).astype(dtype)
+    Z[0, :6] = [np.nan, np.inf, -np.inf, -0.0, 0.0, -1e-30]
+    if layout == "strided":  # every other column of a wider buffer
+        wide = np.zeros((33, 80), dtype)
+        wide[:, ::2] = Z
+        return wide[:, ::2]
+    if layout == "fortran":
+        return np.asfortranarray(Z)
+    return Z
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "fortran"])
+@pytest.mark.parametrize("activation", ["identity", "relu"])
+def test_bias_activation_equals_add_then_activation(dtype, layout, activation):
+    rng = np.random.default_rng(5)
+    Z = _layer(rng, dtype, layout)
+    b = rng.standard_normal(Z.shape[1]).astype(dtype)
+    b[3] = 0.0  # -0.0 + 0.0 is +0.0, then relu
+    expected = Z.copy()
+    expected += b
+    ACTIVATIONS[activation].forward(expected)
+    _kernels.bias_activation(Z, b, _fused._FORWARD_CODES[activation])
+    assert_bitwise(Z, expected)
+    if activation == "relu":
+        assert np.isnan(Z[0, 0]) and Z[0, 1] == np.inf and Z[0, 2] == 0
+        # closed form, independent of numpy's maximum: z if z > 0 else 0
+        raw = _layer(np.random.default_rng(5), dtype, layout) + b
+        np.testing.assert_array_equal(Z[1:], np.where(raw[1:] > 0, raw[1:], 0))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf * 0 on purpose
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "fortran"])
+@pytest.mark.parametrize("activation", ["identity", "relu", "logistic", "tanh"])
+def test_activation_backward_equals_numpy_and_the_derivative(dtype, layout, activation):
+    rng = np.random.default_rng(6)
+    Z = _layer(rng, dtype, "contiguous")[1:]  # finite pre-activations
+    A = Z.copy()
+    ACTIVATIONS[activation].forward(A)
+    delta = _layer(rng, dtype, layout)[1:]
+    delta[0, :3] = [np.nan, np.inf, -np.inf]
+    d0 = delta.astype(np.float64)
+    expected = delta.copy()
+    ACTIVATIONS[activation].backward(A, expected)
+    _kernels.activation_backward(A, delta, _fused._BACKWARD_CODES[activation])
+    assert_bitwise(delta, expected)
+    # The derivative itself, from its closed form in the pre-activation.
+    z = Z.astype(np.float64)
+    derivative = {
+        "identity": np.ones_like(z),
+        "relu": (z > 0).astype(float),
+        "logistic": np.exp(-z) / (1 + np.exp(-z)) ** 2,
+        "tanh": 1 / np.cosh(z) ** 2,
+    }[activation]
+    finite = np.isfinite(delta)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(delta[finite], (d0 * derivative)[finite], rtol=tol * 10, atol=tol)
+
+
+def test_relu_backward_keeps_non_finite_deltas_of_inactive_units():
+    A = np.array([[0.0, 0.0, 2.0]], np.float32)
+    delta = np.array([[np.nan, np.inf, np.inf]], np.float32)
+    _kernels.activation_backward(A, delta, _kernels.RELU)
+    assert np.isnan(delta[0, 0]) and np.isnan(delta[0, 1]) and delta[0, 2] == np.inf
+
+
+def test_activation_kernels_refuse_bad_shapes_and_codes():
+    Z = np.zeros((3, 4))
+    with pytest.raises(ValueError, match="bias has 3"):
+        _kernels.bias_activation(Z, np.zeros(3), _kernels.RELU)
+    with pytest.raises(ValueError, match="no fused forward"):
+        _kernels.bias_activation(Z, np.zeros(4), _kernels.TANH)
+    with pytest.raises(ValueError, match="same shape"):
+        _kernels.activation_backward(Z, np.zeros((3, 5)), _kernels.RELU)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_fused_wrappers_equal_the_activation_table_for_every_activation(activation):
+    # Activations without a kernel go through numpy: same results either way.
+    rng = np.random.default_rng(7)
+    Z = rng.standard_normal((16, 9)).astype(np.float32)
+    b = rng.standard_normal(9).astype(np.float32)
+    expected = Z + b
+    ACTIVATIONS[activation].forward(expected)
+    got = Z.copy()
+    _fused.bias_activation(got, b, activation)
+    assert_bitwise(got, expected)
+    source = Z if ACTIVATIONS[activation].needs_input else got
+    delta = rng.standard_normal((16, 9)).astype(np.float32)
+    want = delta.copy()
+    ACTIVATIONS[activation].backward(source, want)
+    _fused.activation_backward(source, delta, activation)
+    assert_bitwise(delta, want)
+
+
+# ------------------------------------------------------------------ gather
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "fortran"])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_gather_rows_equals_take_with_clip(dtype, layout, n_threads):
+    rng = np.random.default_rng(8)
+    X = _layer(rng, dtype, layout)
+    rows = rng.integers(-3, X.shape[0] + 3, size=300).astype(np.intp)  # clipped at both ends
+    out = np.full((320, X.shape[1]), -7, dtype)
+    expected = np.take(X, rows, axis=0, mode="clip")
+    _kernels.gather_rows(X, rows, out, n_threads)
+    assert_bitwise(out[:300], expected)
+    assert (out[300:] == -7).all()  # nothing written past the batch
+
+
+def test_fused_gather_falls_back_for_other_index_types_and_sparse():
+    import scipy.sparse as sp
+
+    X = np.arange(20.0).reshape(5, 4)
+    out = np.empty((3, 4))
+    got = _fused.gather_rows(X, np.array([4, 0, 2], dtype=np.int32), out)
+    np.testing.assert_array_equal(got, X[[4, 0, 2]])
+    assert got.base is out or got is out
+    S = sp.csr_matrix(X)
+    np.testing.assert_array_equal(_fused.gather_rows(S, np.array([1, 3]), out).toarray(), X[[1, 3]])
+
+
+def test_gather_refuses_a_too_small_buffer():
+    with pytest.raises(ValueError, match="cannot hold"):
+        _kernels.gather_rows(np.zeros((5, 4)), np.arange(3, dtype=np.intp), np.zeros((2, 4)))
+
+
+@pytest.mark.skipif(not _kernels.OPENMP, reason="built without OpenMP")
+def test_kernel_threads_follow_the_openmp_limit_of_threadpoolctl():
+    from threadpoolctl import threadpool_limits
+
+    for limit in (1, 2):
+        with threadpool_limits(limits=limit, user_api="openmp"):
+            assert _kernels.max_threads() == limit
+
+
+def test_kernels_run_serially_without_openmp_and_say_so():
+    assert _fused.OPENMP == _kernels.OPENMP
+    if not _kernels.OPENMP:
+        assert _kernels.max_threads() == 1
