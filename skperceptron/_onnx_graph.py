@@ -83,7 +83,7 @@ def dense(g, x, weights, bias):
 
 def forward(g, x, coefs, intercepts, hidden):
     """Raw outputs of the network: dense layers with ``hidden`` activations between."""
-    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+    for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         x = dense(g, x, W, b)
         if i < len(coefs) - 1:
             x = ACTIVATIONS[hidden[i]](g, x)
