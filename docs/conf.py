@@ -105,7 +105,9 @@ INVENTORIES = {
     }),
     "scipy": ("https://docs.scipy.org/doc/scipy/", {
         "scipy.optimize.minimize": (
-            "py:function", "reference/generated/scipy.optimize.minimize.html#scipy.optimize.minimize"),
+            "py:function",
+            "reference/generated/scipy.optimize.minimize.html#scipy.optimize.minimize",
+        ),
         "scipy.sparse.csr_matrix": (
             "py:class", "reference/generated/scipy.sparse.csr_matrix.html#scipy.sparse.csr_matrix"),
     }),
@@ -137,7 +139,8 @@ INVENTORIES = {
         "distributed.Client": ("py:class", "api.html#distributed.Client"),
     }),
     "joblib": ("https://joblib.readthedocs.io/en/stable/", {
-        "joblib.parallel_config": ("py:class", "generated/joblib.parallel_config.html#joblib.parallel_config"),
+        "joblib.parallel_config": (
+            "py:class", "generated/joblib.parallel_config.html#joblib.parallel_config"),
         "joblib.dump": ("py:function", "generated/joblib.dump.html#joblib.dump"),
         "joblib.load": ("py:function", "generated/joblib.load.html#joblib.load"),
     }),

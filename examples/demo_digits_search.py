@@ -41,22 +41,34 @@ def search(Estimator, X_train, y_train):
 
 def main():
     X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, random_state=0, stratify=y
+    )
 
     rows = []
-    for name, Estimator in [("skperceptron", MLPClassifier), ("scikit-learn", SklearnMLPClassifier)]:
+    libraries = [("skperceptron", MLPClassifier), ("scikit-learn", SklearnMLPClassifier)]
+    for name, Estimator in libraries:
         grid, seconds = search(Estimator, X_train, y_train)
         best = {k.removeprefix("mlp__"): v for k, v in grid.best_params_.items()}
         rows.append((name, best, grid.score(X_test, y_test), seconds))
         if name == "skperceptron":
             ours = grid.best_estimator_
 
-    print("GridSearchCV over Pipeline(StandardScaler, MLPClassifier) on digits, %d fits each" % (3 * 8))
+    print(
+        "GridSearchCV over Pipeline(StandardScaler, MLPClassifier) on digits, %d fits each"
+        % (3 * 8)
+    )
     print()
-    cells = [(name, str(best), "%.4f" % accuracy, "%.2f" % seconds) for name, best, accuracy, seconds in rows]
+    cells = [
+        (name, str(best), "%.4f" % accuracy, "%.2f" % seconds)
+        for name, best, accuracy, seconds in rows
+    ]
     header = ("library", "best parameters", "held-out accuracy", "search time (s)")
     widths = [max(len(row[i]) for row in cells + [header]) for i in range(4)]
-    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"  # noqa: E731
+
+    def line(row):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+
     print(line(header))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in cells:

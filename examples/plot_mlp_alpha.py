@@ -26,7 +26,7 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.4, random_
 
 alphas = np.logspace(-4, 1, 6)
 fig, axes = plt.subplots(2, 3, figsize=(11, 7), sharex=True, sharey=True)
-for alpha, ax in zip(alphas, axes.ravel()):
+for alpha, ax in zip(alphas, axes.ravel(), strict=True):
     model = make_pipeline(
         StandardScaler(),
         MLPClassifier(

@@ -11,7 +11,8 @@ Adding an activation is one entry here; the estimators' ``_parameter_constraints
 built from this table's keys.
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import erf, expit

@@ -16,7 +16,6 @@ default validation score (the abstract methods below).
 
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -68,7 +67,7 @@ class TrainingData:
 
     X: object
     Y: np.ndarray
-    sample_weight: Optional[np.ndarray]
+    sample_weight: np.ndarray | None
 
 
 class BaseMultilayerPerceptron(
@@ -140,7 +139,9 @@ class BaseMultilayerPerceptron(
         )
         layer_units = [data.X.shape[1], *hidden, data.Y.shape[1]]
         random_state = check_random_state(self.random_state)
-        start = self._starting_point(layer_units, activations, random_state, data.X.dtype, first_pass)
+        start = self._starting_point(
+            layer_units, activations, random_state, data.X.dtype, first_pass
+        )
         step_rows = self._step_rows(data.X.shape[0], layer_units, data.X.dtype)
         data, validation = self._validation(
             data, start, random_state, incremental, (X_val, y_val, sample_weight_val)
@@ -165,7 +166,9 @@ class BaseMultilayerPerceptron(
         """Hidden layer sizes and activations, checked against the solver's options."""
         hidden = hidden_layer_sizes(self.hidden_layer_sizes)
         activations = self._hidden_activations(len(hidden))
-        if self.solver == "lbfgs" and (any(self._dropout_rates(len(hidden))) or self.weight_decay > 0):
+        if self.solver == "lbfgs" and (
+            any(self._dropout_rates(len(hidden))) or self.weight_decay > 0
+        ):
             raise ValueError(
                 "dropout and weight_decay apply to the stochastic solvers ('sgd', "
                 "'adam') only; with solver='lbfgs' use alpha for L2 regularization."

@@ -9,7 +9,6 @@ trust only the estimator class.
 """
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -48,9 +47,9 @@ class Outcome:
 
     n_iter: int
     loss: float
-    progress: Optional[Progress] = None
-    optimizer_state: Optional[dict] = None
-    dropout_rng_state: Optional[dict] = None
+    progress: Progress | None = None
+    optimizer_state: dict | None = None
+    dropout_rng_state: dict | None = None
 
 
 class FittedStateMixin:

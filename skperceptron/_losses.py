@@ -12,7 +12,8 @@ sample-weighted mean loss and writes ``d loss / d Z`` into ``delta`` (already di
 loss's own hyperparameters (Huber's ``delta``).
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit, xlogy

@@ -18,20 +18,20 @@ from ._losses import INVERSE_LINKS, LOSSES
 
 def n_params(layer_units):
     """Number of entries of theta for the given layer sizes."""
-    fan = list(zip(layer_units[:-1], layer_units[1:]))
+    fan = list(zip(layer_units[:-1], layer_units[1:], strict=True))
     return sum(i * o for i, o in fan) + sum(o for _, o in fan)
 
 
 def n_coef_params(layer_units):
     """Number of weight entries (the penalised prefix of theta)."""
-    return sum(i * o for i, o in zip(layer_units[:-1], layer_units[1:]))
+    return sum(i * o for i, o in zip(layer_units[:-1], layer_units[1:], strict=True))
 
 
 def unpack(theta, layer_units):
     """Per-layer ``(coefs, intercepts)`` as views into ``theta``."""
     coefs, intercepts = [], []
     start = 0
-    for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+    for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:], strict=True):
         end = start + fan_in * fan_out
         coefs.append(theta[start:end].reshape(fan_in, fan_out))
         start = end
@@ -83,15 +83,20 @@ INITIALIZERS = {
 def initial_theta(layer_units, activations, random_state, dtype, scheme="glorot_uniform"):
     """Initial theta, drawn layer by layer (weights, then intercept).
 
-    ``activations`` names each hidden layer's activation (the output layer counts as
-    its predecessor's for Glorot's factor, as in scikit-learn). With
-    ``"glorot_uniform"`` the draws are scikit-learn's, in its order, so the same
-    ``random_state`` gives the same initial network as ``sklearn.neural_network``.
+    ``activations`` names the activation whose Glorot factor scales each weight layer
+    (as :func:`._architecture.initialisation_activations` gives them), or only each
+    hidden layer's, the output layer then counting as its predecessor's, as in
+    scikit-learn. With ``"glorot_uniform"`` the draws are scikit-learn's, in its order,
+    so the same ``random_state`` gives the same initial network as
+    ``sklearn.neural_network``.
     """
     init = INITIALIZERS[scheme]
     coefs, intercepts = [], []
-    names = list(activations) + [activations[-1] if activations else "identity"]
-    for (fan_in, fan_out), name in zip(zip(layer_units[:-1], layer_units[1:]), names):
+    fans = list(zip(layer_units[:-1], layer_units[1:], strict=True))
+    names = list(activations)
+    if len(names) == len(fans) - 1:
+        names.append(names[-1] if names else "identity")
+    for (fan_in, fan_out), name in zip(fans, names, strict=True):
         coef, intercept = init(random_state, fan_in, fan_out, name)
         coefs.append(coef)
         intercepts.append(intercept)
@@ -187,14 +192,13 @@ class Objective:
         empty = lambda w: np.empty((max_rows, w), dtype=self.dtype)  # noqa: E731
         self._acts = [empty(w) for w in widths]
         self._deltas = [empty(w) for w in widths]
-        # Pre-activations are kept only for activations that need them (GELU, SiLU);
-        # dropped-out copies only for layers with dropout.
-        self._pre = [empty(w) if a.needs_input else None for w, a in zip(widths, self.activations)]
-        self._dropped = [empty(w) if p > 0 else None for w, p in zip(widths, self.dropout)]
-        self._masks = [
-            np.empty((max_rows, w), dtype=bool) if p > 0 else None
-            for w, p in zip(widths, self.dropout)
-        ]
+        # One entry per hidden layer (widths[-1] is the output layer's). Pre-activations
+        # are kept only for activations that need them (GELU, SiLU); dropped-out copies
+        # only for layers with dropout.
+        hidden = list(zip(widths[:-1], self.activations, self.dropout, strict=True))
+        self._pre = [empty(w) if a.needs_input else None for w, a, _ in hidden]
+        self._dropped = [empty(w) if p > 0 else None for w, _, p in hidden]
+        self._masks = [np.empty((max_rows, w), dtype=bool) if p > 0 else None for w, _, p in hidden]
         # Intercept gradients as ones @ delta: a GEMV, faster than a column sum.
         self._ones = np.ones(max_rows, dtype=self.dtype)
         self._grad = np.empty(n_params(self.layer_units), dtype=self.dtype)
@@ -344,7 +348,7 @@ def forward(coefs, intercepts, X, buffers, hidden):
     """
     A, inputs = X, [X]
     last = len(coefs) - 1
-    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+    for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         Z = buffers[i][: X.shape[0]]
         _dot_into(A, W, Z)
         Z += b

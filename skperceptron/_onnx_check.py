@@ -89,7 +89,7 @@ def run_onnx(onnx_model, X):
     payload = onnx_model if isinstance(onnx_model, bytes) else onnx_model.SerializeToString()
     session = onnxruntime.InferenceSession(payload, providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
-    return dict(zip(names, session.run(None, {session.get_inputs()[0].name: X})))
+    return dict(zip(names, session.run(None, {session.get_inputs()[0].name: X}), strict=True))
 
 
 def expected_outputs(model, X, raw_scores=False):

@@ -83,7 +83,7 @@ def dense(g, x, weights, bias):
 
 def forward(g, x, coefs, intercepts, hidden):
     """Raw outputs of the network: dense layers with ``hidden`` activations between."""
-    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+    for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         x = dense(g, x, W, b)
         if i < len(coefs) - 1:
             x = ACTIVATIONS[hidden[i]](g, x)
@@ -202,6 +202,18 @@ ACTIVATIONS = {
 }
 
 
+def hidden_activations(activation, n_hidden):
+    """The name of each hidden layer's activation, all of them in ACTIVATIONS."""
+    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    unknown = sorted(set(names) - set(ACTIVATIONS))
+    if len(names) != n_hidden or unknown:
+        raise ValueError(
+            f"Cannot convert activation={activation!r} for {n_hidden} hidden layer(s); "
+            f"the converter knows {sorted(ACTIVATIONS)}."
+        )
+    return tuple(names)
+
+
 # ------------------------------------------------------------- output links
 def _softmax(g, z):
     return g.op("Softmax", z, axis=1)
@@ -218,3 +230,19 @@ OUTPUT_LINKS = {
     "exp": _exp,
 }
 
+
+# ------------------------------------------------------- classifier outputs
+def gather_labels(g, classes, index):
+    """Class labels (int64 or string ``classes``) at integer indices of shape (n,)."""
+    return g.op("Gather", g.const(classes, "classes", dtype=classes.dtype), index, axis=0)
+
+
+def flat_index(g, positive):
+    """A boolean column as int64 indices of shape (n,): 1 where positive."""
+    as_int = g.op("Cast", positive, to=TensorProto.INT64)
+    return g.op("Reshape", as_int, g.const([-1], "flat", dtype=np.int64))
+
+
+def two_columns(g, first, second):
+    """Two (n, 1) tensors side by side, as one (n, 2) tensor."""
+    return g.op("Concat", first, second, axis=1)

@@ -16,8 +16,8 @@ after it; a truthy ``stop`` ends training after that epoch, keeping its weights.
 ``hooks=None`` nothing extra runs.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import numpy as np
 import scipy.optimize
@@ -40,10 +40,10 @@ class EpochRecord:
     """Epochs done in this call, this one included."""
     total_epochs: int
     """Epochs done since the model was first fitted (L-BFGS: iterations of this call)."""
-    loss: Optional[float]
-    validation_score: Optional[float] = None
-    validation_loss: Optional[float] = None
-    theta: Optional[np.ndarray] = None
+    loss: float | None
+    validation_score: float | None = None
+    validation_loss: float | None = None
+    theta: np.ndarray | None = None
     """The live parameter vector: read only, copy to keep."""
 
 
@@ -222,17 +222,17 @@ class Validation:
 
     score: Callable
     """Higher is better; watched by the stop rule, best epoch restored at the end."""
-    loss: Optional[Callable] = None
+    loss: Callable | None = None
 
 
 @dataclass
 class StochasticSettings:
     max_epochs: int
     stop_rule: NoImprovement
-    validation: Optional[Validation] = None
-    max_grad_norm: Optional[float] = None
+    validation: Validation | None = None
+    max_grad_norm: float | None = None
     """Rescale each minibatch gradient to at most this global L2 norm."""
-    is_finite: Optional[Callable] = None
+    is_finite: Callable | None = None
     """``is_finite(theta)`` after each epoch; by default, that theta is finite."""
     verbose: bool = False
 

@@ -27,7 +27,7 @@ def blas_thread_limit(rows, layer_units):
     objective's block size for a full batch); ``layer_units`` the layer widths.
     """
     global _controller
-    largest = rows * max(i * o for i, o in zip(layer_units[:-1], layer_units[1:]))
+    largest = rows * max(i * o for i, o in zip(layer_units[:-1], layer_units[1:], strict=True))
     if largest >= SMALL_GEMM_MULTIPLY_ADDS:
         return nullcontext()
     if _controller is None:  # inspecting the loaded libraries costs ~ms

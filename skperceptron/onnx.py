@@ -45,7 +45,16 @@ from ._onnx_check import (
     run_onnx,
     sample_array,
 )
-from ._onnx_graph import ACTIVATIONS, OUTPUT_LINKS, Graph, dense, forward
+from ._onnx_graph import (
+    OUTPUT_LINKS,
+    Graph,
+    dense,
+    flat_index,
+    forward,
+    gather_labels,
+    hidden_activations,
+    two_columns,
+)
 from ._perceptron import PerceptronClassifier
 
 __all__ = ["FITTED_ATTRIBUTES", "OnnxMismatchError", "check_onnx", "run_onnx", "to_onnx"]
@@ -114,17 +123,6 @@ def _label_values(classes):
     raise TypeError(f"Cannot convert class labels of dtype {classes.dtype} to ONNX.")
 
 
-def _hidden_names(activation, n_hidden):
-    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
-    unknown = sorted(set(names) - set(ACTIVATIONS))
-    if len(names) != n_hidden or unknown:
-        raise ValueError(
-            f"Cannot convert activation={activation!r} for {n_hidden} hidden layer(s); "
-            f"the converter knows {sorted(ACTIVATIONS)}."
-        )
-    return tuple(names)
-
-
 def read_network(model):
     """The fitted network of an MLP, from the attributes in FITTED_ATTRIBUTES."""
     check_is_fitted(model)
@@ -134,7 +132,7 @@ def read_network(model):
         raise ValueError(f"Cannot convert out_activation_={out_activation!r}.")
     if coefs[-1].shape[1] != n_outputs:
         raise ValueError("coefs_ and n_outputs_ disagree; is the model fitted?")
-    hidden = _hidden_names(model.activation, len(coefs) - 1)
+    hidden = hidden_activations(model.activation, len(coefs) - 1)
     labels = None
     if isinstance(model, MLPClassifier):
         kind = {"softmax": "multiclass", "logistic": "binary"}.get(out_activation)
@@ -247,21 +245,6 @@ def _emit(g, operator, label, scores, labels):
     g.op("Identity", scores, out=operator.outputs[1].full_name)
 
 
-def _label_of(g, labels, index):
-    """Gather class labels at integer indices of shape (n,)."""
-    return g.op("Gather", g.const(labels.classes, "classes", dtype=labels.classes.dtype),
-                index, axis=0)
-
-
-def _flat_index(g, positive):
-    as_int = g.op("Cast", positive, to=TensorProto.INT64)
-    return g.op("Reshape", as_int, g.const([-1], "flat", dtype=np.int64))
-
-
-def _two_columns(g, first, second):
-    return g.op("Concat", first, second, axis=1)
-
-
 def _convert_mlp_classifier(scope, operator, container):
     model = operator.raw_operator
     spec = read_network(model)
@@ -271,17 +254,17 @@ def _convert_mlp_classifier(scope, operator, container):
     kind = spec.labels.kind
     if kind == "multiclass":
         proba = g.op("Softmax", z, axis=1)
-        label = _label_of(g, spec.labels, g.op("ArgMax", proba, axis=1, keepdims=0))
+        label = gather_labels(g, spec.labels.classes, g.op("ArgMax", proba, axis=1, keepdims=0))
     else:
         p = g.op("Sigmoid", z)
         positive = g.op("Greater", p, g.const(0.5))
         if kind == "multilabel":
             label, proba = g.op("Cast", positive, to=TensorProto.INT64), p
         else:
-            label = _label_of(g, spec.labels, _flat_index(g, positive))
-            proba = _two_columns(g, g.op("Sub", g.const(1.0), p), p)
+            label = gather_labels(g, spec.labels.classes, flat_index(g, positive))
+            proba = two_columns(g, g.op("Sub", g.const(1.0), p), p)
     if raw_scores:
-        proba = _two_columns(g, g.op("Neg", z), z) if kind == "binary" else z
+        proba = two_columns(g, g.op("Neg", z), z) if kind == "binary" else z
     _emit(g, operator, label, proba, spec.labels)
 
 
@@ -293,12 +276,13 @@ def _convert_perceptron(scope, operator, container):
     s = dense(g, x, spec.coef.T, spec.intercept)
     scaled = g.op("Div", s, g.const(spec.temperature))
     if spec.labels.kind == "binary":
-        label = _label_of(g, spec.labels, _flat_index(g, g.op("Greater", s, g.const(0.0))))
+        positive = g.op("Greater", s, g.const(0.0))
+        label = gather_labels(g, spec.labels.classes, flat_index(g, positive))
         p = g.op("Sigmoid", scaled)
-        proba = _two_columns(g, g.op("Sub", g.const(1.0), p), p)
-        scores = _two_columns(g, g.op("Neg", s), s)
+        proba = two_columns(g, g.op("Sub", g.const(1.0), p), p)
+        scores = two_columns(g, g.op("Neg", s), s)
     else:
-        label = _label_of(g, spec.labels, g.op("ArgMax", s, axis=1, keepdims=0))
+        label = gather_labels(g, spec.labels.classes, g.op("ArgMax", s, axis=1, keepdims=0))
         proba, scores = g.op("Softmax", scaled, axis=1), s
     _emit(g, operator, label, scores if raw_scores else proba, spec.labels)
 
@@ -334,7 +318,7 @@ _register()
 
 
 # ------------------------------------------------------------------ helper
-def _helper_options(estimator, options):
+def _helper_options(estimator, options, check):
     if not isinstance(estimator, tuple(_ALIASES)):
         raise TypeError(
             f"to_onnx converts skperceptron's estimators (alone or last in a "
@@ -353,6 +337,8 @@ def _helper_options(estimator, options):
             raise ValueError(f"Option {key!r} must be one of {allowed[key]}; got {value!r}.")
     if allowed:
         options.setdefault("zipmap", False)
+    if check and options.get("zipmap"):
+        raise ValueError("check=True compares tensor outputs; pass zipmap=False or check=False.")
     return options
 
 
@@ -407,10 +393,7 @@ def to_onnx(model, X_sample, *, check=True, options=None, target_opset=None, rto
     """
     X = sample_array(X_sample)
     estimator = final_estimator(model)
-    options = _helper_options(estimator, options)
-    if check and options.get("zipmap"):
-        raise ValueError("check=True compares tensor outputs; pass zipmap=False or "
-                         "check=False.")
+    options = _helper_options(estimator, options, check)
     onnx_model = skl2onnx.to_onnx(
         model, X[:1], options={id(estimator): options} if options else None,
         target_opset=target_opset,

@@ -10,11 +10,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skperceptron import LossCurveDisplay, MLPClassifier
+
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
-from skperceptron import LossCurveDisplay, MLPClassifier
+plt = pytest.importorskip("matplotlib.pyplot")
 
 X, Y = load_digits(n_class=3, return_X_y=True)
 X, Y = X[:200] / 16.0, Y[:200]
@@ -78,7 +78,7 @@ def test_from_search_one_curve_per_candidate():
         warnings.simplefilter("ignore", ConvergenceWarning)
         display = LossCurveDisplay.from_search(search, X, Y)
     assert len(display.lines_["loss"]) == 3
-    for line, params in zip(display.lines_["loss"], search.cv_results_["params"]):
+    for line, params in zip(display.lines_["loss"], search.cv_results_["params"], strict=True):
         oracle = _fit(MLPClassifier(hidden_layer_sizes=(6,), max_iter=8, random_state=0,
                                     **params))
         assert list(line.get_ydata()) == oracle.loss_curve_

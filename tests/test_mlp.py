@@ -19,8 +19,7 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.preprocessing import StandardScaler
 
-from skperceptron import MLPClassifier, MLPRegressor
-from skperceptron import _base
+from skperceptron import MLPClassifier, MLPRegressor, _base
 
 SOLVERS = ["lbfgs", "sgd", "adam"]
 
@@ -72,9 +71,10 @@ def test_regressor_r2_matches_sklearn_on_diabetes(solver):
 def test_lbfgs_starts_from_sklearns_initial_weights():
     # Same random_state -> same Glorot draw -> with max_iter=1 nearly the same weights.
     X, y = _scaled(load_iris)
-    ours = _quiet(lambda: MLPClassifier((5,), solver="lbfgs", max_iter=1, random_state=3).fit(X, y))
-    ref = _quiet(lambda: SkMLPClassifier((5,), solver="lbfgs", max_iter=1, random_state=3).fit(X, y))
-    for a, b in zip(ours.coefs_, ref.coefs_):
+    params = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=1, random_state=3)
+    ours = _quiet(lambda: MLPClassifier(**params).fit(X, y))
+    ref = _quiet(lambda: SkMLPClassifier(**params).fit(X, y))
+    for a, b in zip(ours.coefs_, ref.coefs_, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
@@ -82,13 +82,15 @@ def test_lbfgs_starts_from_sklearns_initial_weights():
 def test_fitted_attributes_match_sklearn_names_and_shapes():
     X, y = _scaled(load_iris)
     for solver in SOLVERS:
-        ours = _quiet(lambda: MLPClassifier((6, 4), solver=solver, max_iter=5, random_state=0).fit(X, y))
-        ref = _quiet(lambda: SkMLPClassifier((6, 4), solver=solver, max_iter=5, random_state=0).fit(X, y))
+        params = dict(hidden_layer_sizes=(6, 4), solver=solver, max_iter=5, random_state=0)
+        ours = _quiet(lambda params=params: MLPClassifier(**params).fit(X, y))
+        ref = _quiet(lambda params=params: SkMLPClassifier(**params).fit(X, y))
         public = lambda est: {k for k in vars(est) if k.endswith("_") and not k.startswith("_")}
         # Every scikit-learn attribute exists; the only addition is documented.
         assert public(ours) - public(ref) <= {"validation_loss_curve_"}
         assert public(ref) <= public(ours)
-        for name in ("n_layers_", "n_outputs_", "out_activation_", "n_features_in_", "t_", "n_iter_"):
+        scalars = ("n_layers_", "n_outputs_", "out_activation_", "n_features_in_", "t_", "n_iter_")
+        for name in scalars:
             assert getattr(ours, name) == getattr(ref, name), name
         assert [c.shape for c in ours.coefs_] == [c.shape for c in ref.coefs_]
 
@@ -129,7 +131,9 @@ def test_multioutput_regression_and_squared_error_summed_over_outputs():
     X, Y = make_regression(n_samples=120, n_features=6, n_targets=3, random_state=0)
     Y = Y / Y.std(axis=0)
     alpha = 0.01
-    reg = MLPRegressor(hidden_layer_sizes=(20,), solver="lbfgs", alpha=alpha, max_iter=500, random_state=0).fit(X, Y)
+    reg = MLPRegressor(
+        hidden_layer_sizes=(20,), solver="lbfgs", alpha=alpha, max_iter=500, random_state=0
+    ).fit(X, Y)
     assert reg.predict(X).shape == Y.shape and reg.score(X, Y) > 0.9
     # Closed form of the documented loss: half the squared error summed over outputs
     # and averaged over samples, plus alpha/2 ||W||^2 / n.
@@ -153,7 +157,9 @@ def test_poisson_without_hidden_nonlinearity_equals_glm():
 
 def test_zero_hidden_layers_is_linear_regression():
     X, y = make_regression(n_samples=100, n_features=3, noise=5, random_state=0)
-    reg = MLPRegressor(hidden_layer_sizes=(), solver="lbfgs", alpha=0, tol=1e-12, max_iter=1000).fit(X, y)
+    reg = MLPRegressor(
+        hidden_layer_sizes=(), solver="lbfgs", alpha=0, tol=1e-12, max_iter=1000
+    ).fit(X, y)
     A = np.hstack([X, np.ones((100, 1))])
     beta = np.linalg.lstsq(A, y, rcond=None)[0]
     np.testing.assert_allclose(reg.coefs_[0].ravel(), beta[:3], rtol=1e-5)
@@ -171,7 +177,7 @@ def test_integer_sample_weight_equals_repetition_for_lbfgs(Estimator):
     params = dict(hidden_layer_sizes=(5,), solver="lbfgs", random_state=0, max_iter=50)
     weighted = _quiet(lambda: Estimator(**params).fit(X, y, sample_weight=sw))
     repeated = _quiet(lambda: Estimator(**params).fit(np.repeat(X, sw, 0), np.repeat(y, sw)))
-    for a, b in zip(weighted.coefs_, repeated.coefs_):
+    for a, b in zip(weighted.coefs_, repeated.coefs_, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)
 
 
@@ -189,13 +195,14 @@ def test_sample_weight_in_partial_fit_changes_the_model():
 def test_float32_trains_and_predicts_in_float32(Estimator, solver):
     X, y = _scaled(load_digits, 300)
     X32 = X.astype(np.float32)
-    est = _quiet(lambda: Estimator(hidden_layer_sizes=(8,), solver=solver, max_iter=30, random_state=0).fit(X32, y))
+    params = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=30, random_state=0)
+    est = _quiet(lambda: Estimator(**params).fit(X32, y))
     assert all(c.dtype == np.float32 for c in est.coefs_ + est.intercepts_)
     if Estimator is MLPRegressor:
         assert est.predict(X32).dtype == np.float32
     else:
         assert est.predict_proba(X32).dtype == np.float32
-    est64 = _quiet(lambda: Estimator(hidden_layer_sizes=(8,), solver=solver, max_iter=30, random_state=0).fit(X, y))
+    est64 = _quiet(lambda: Estimator(**params).fit(X, y))
     # Same quality as the float64 model (trajectories may drift apart numerically).
     assert est.score(X32, y) == pytest.approx(est64.score(X, y), abs=0.05)
 
@@ -204,10 +211,15 @@ def test_float32_trains_and_predicts_in_float32(Estimator, solver):
 def test_sparse_csr_predictions_equal_dense(solver):
     X, y = load_digits(return_X_y=True)
     X = X[:300] / 16
-    dense = _quiet(lambda: MLPClassifier((15,), solver=solver, max_iter=20, random_state=1).fit(X, y[:300]))
-    sparse = _quiet(lambda: MLPClassifier((15,), solver=solver, max_iter=20, random_state=1).fit(sp.csr_matrix(X), y[:300]))
-    np.testing.assert_allclose(dense.predict_proba(X), sparse.predict_proba(sp.csr_matrix(X)), rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(dense.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X), rtol=1e-12)
+    params = dict(hidden_layer_sizes=(15,), solver=solver, max_iter=20, random_state=1)
+    dense = _quiet(lambda: MLPClassifier(**params).fit(X, y[:300]))
+    sparse = _quiet(lambda: MLPClassifier(**params).fit(sp.csr_matrix(X), y[:300]))
+    np.testing.assert_allclose(
+        dense.predict_proba(X), sparse.predict_proba(sp.csr_matrix(X)), rtol=1e-6, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        dense.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
@@ -242,7 +254,7 @@ def test_k_partial_fits_equal_fit_with_max_iter_k(Estimator, solver):
     extra = {"classes": np.unique(y)} if Estimator is MLPClassifier else {}
     for _ in range(6):
         inc.partial_fit(X, y, **extra)
-    for a, b in zip(fitted.coefs_ + fitted.intercepts_, inc.coefs_ + inc.intercepts_):
+    for a, b in zip(fitted.coefs_ + fitted.intercepts_, inc.coefs_ + inc.intercepts_, strict=True):
         np.testing.assert_array_equal(a, b)
     assert inc.t_ == fitted.t_ == 6 * len(X)
     assert inc.loss_curve_ == fitted.loss_curve_
@@ -254,7 +266,8 @@ def test_partial_fit_classes_contract():
         MLPClassifier(solver="sgd").partial_fit(X, y)
     with pytest.raises(ValueError, match="not in `classes`"):
         MLPClassifier(solver="sgd").partial_fit(X, y, classes=["a", "b"])
-    clf = MLPClassifier(solver="sgd", random_state=0).partial_fit(X, y, classes=["a", "b", "c", "d"])
+    clf = MLPClassifier(solver="sgd", random_state=0)
+    clf.partial_fit(X, y, classes=["a", "b", "c", "d"])
     clf.partial_fit([[4.0]], ["d"])  # a class announced but not seen before
     with pytest.raises(ValueError, match="classes not in"):
         clf.partial_fit([[5.0]], ["e"])
@@ -264,7 +277,8 @@ def test_partial_fit_classes_contract():
 
 def test_partial_fit_refuses_early_stopping():
     X, y = _scaled(load_iris)
-    clf = _quiet(lambda: MLPClassifier((5,), early_stopping=True, max_iter=5, random_state=0).fit(X, y))
+    clf = MLPClassifier((5,), early_stopping=True, max_iter=5, random_state=0)
+    _quiet(lambda: clf.fit(X, y))
     with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
         clf.partial_fit(X, y)
 
@@ -283,7 +297,9 @@ def test_warm_start_continues_and_checks_classes():
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_warm_start_runs_max_iter_each_call(solver):
     X, y = _scaled(load_iris)
-    clf = MLPClassifier((5,), solver=solver, warm_start=True, max_iter=10, n_iter_no_change=np.inf, random_state=0)
+    clf = MLPClassifier(
+        (5,), solver=solver, warm_start=True, max_iter=10, n_iter_no_change=np.inf, random_state=0
+    )
     with pytest.warns(ConvergenceWarning):
         clf.fit(X, y)
     assert clf.n_iter_ == 10
@@ -296,7 +312,10 @@ def test_warm_start_runs_max_iter_each_call(solver):
 @pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
 def test_early_stopping_records_scores_and_keeps_best(Estimator):
     X, y = _scaled(load_digits, 400)
-    est = Estimator(hidden_layer_sizes=(20,), solver="sgd", early_stopping=True, tol=0.05, max_iter=500, random_state=0)
+    est = Estimator(
+        hidden_layer_sizes=(20,), solver="sgd", early_stopping=True, tol=0.05, max_iter=500,
+        random_state=0,
+    )
     est.fit(X, y)
     assert est.n_iter_ < 500
     assert est.best_loss_ is None
@@ -321,7 +340,10 @@ def test_tol_stops_training_and_inf_patience_disables_it():
     X, y = _scaled(load_breast_cancer, 200)
     stopped = MLPClassifier((5,), solver="sgd", tol=0.5, max_iter=1000, random_state=0).fit(X, y)
     assert stopped.n_iter_ < 1000
-    full = _quiet(lambda: MLPClassifier((5,), solver="sgd", tol=1e9, n_iter_no_change=np.inf, max_iter=50, random_state=0).fit(X, y))
+    full = MLPClassifier(
+        (5,), solver="sgd", tol=1e9, n_iter_no_change=np.inf, max_iter=50, random_state=0
+    )
+    _quiet(lambda: full.fit(X, y))
     assert full.n_iter_ == 50
 
 
@@ -349,7 +371,13 @@ def test_convergence_warnings():
 
 def test_shuffle_changes_training_and_is_reproducible():
     X, y = make_regression(n_samples=50, n_features=5, random_state=0)
-    fit = lambda shuffle: _quiet(lambda: MLPRegressor(hidden_layer_sizes=1, max_iter=1, batch_size=1, random_state=0, shuffle=shuffle).fit(X, y)).coefs_[0]
+
+    def fit(shuffle):
+        reg = MLPRegressor(
+            hidden_layer_sizes=1, max_iter=1, batch_size=1, random_state=0, shuffle=shuffle
+        )
+        return _quiet(lambda: reg.fit(X, y)).coefs_[0]
+
     np.testing.assert_array_equal(fit(True), fit(True))
     np.testing.assert_array_equal(fit(False), fit(False))
     assert not np.array_equal(fit(True), fit(False))
@@ -363,7 +391,8 @@ def test_non_finite_weights_raise_and_fitted_model_survives():
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match="non-finite parameter weights"):
             MLPRegressor().fit(X, y)
-    good = _quiet(lambda: MLPRegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(rng.normal(size=(10, 2)), y))
+    good = MLPRegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    _quiet(lambda: good.fit(rng.normal(size=(10, 2)), y))
     before = good.predict(np.ones((2, 2)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -385,7 +414,7 @@ def test_multioutput_squared_error_trains_as_sklearn(solver):
     with threadpool_limits(1):
         ours = _quiet(lambda: MLPRegressor(**params).fit(X, Y))
         ref = _quiet(lambda: SkMLPRegressor(**params).fit(X, Y))
-    for a, b in zip(ours.coefs_ + ours.intercepts_, ref.coefs_ + ref.intercepts_):
+    for a, b in zip(ours.coefs_ + ours.intercepts_, ref.coefs_ + ref.intercepts_, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
     # loss_ is the per-sample loss summed over the outputs.
     residual = ours.predict(X) - Y
@@ -410,8 +439,8 @@ def test_first_fit_with_an_explicit_validation_set():
     X, y = make_regression(n_samples=300, n_features=8, noise=1.0, random_state=0)
     y = y / y.std()
     X_train, X_val, y_train, y_val = _split(X, y)
-    reg = _quiet(lambda: MLPRegressor(hidden_layer_sizes=(10,), early_stopping=True, max_iter=30, random_state=0)
-                 .fit(X_train, y_train, X_val=X_val, y_val=y_val))
+    reg = MLPRegressor(hidden_layer_sizes=(10,), early_stopping=True, max_iter=30, random_state=0)
+    _quiet(lambda: reg.fit(X_train, y_train, X_val=X_val, y_val=y_val))
     assert len(reg.validation_scores_) == reg.n_iter_
     # The best epoch's weights are restored: their R² on X_val is the best score.
     assert reg.score(X_val, y_val) == pytest.approx(reg.best_validation_score_, rel=1e-12)
@@ -420,7 +449,9 @@ def test_first_fit_with_an_explicit_validation_set():
                                                y_val=np.c_[y_val, y_val])
 
 
-@pytest.mark.parametrize("sizes", [(10.5,), 10.5, (True,), True, ("10",), "10", (10, None), (np.float64(4),)])
+@pytest.mark.parametrize(
+    "sizes", [(10.5,), 10.5, (True,), True, ("10",), "10", (10, None), (np.float64(4),)]
+)
 def test_hidden_layer_sizes_must_be_integers_and_a_failed_fit_keeps_the_model(sizes):
     X, y = _scaled(load_iris)
     clf = _quiet(lambda: MLPClassifier((4,), max_iter=5, random_state=0).fit(X, y))
@@ -428,7 +459,7 @@ def test_hidden_layer_sizes_must_be_integers_and_a_failed_fit_keeps_the_model(si
     with pytest.raises((ValueError, TypeError), match="hidden_layer_sizes"):
         clf.set_params(hidden_layer_sizes=sizes).fit(X, y)
     assert [c.shape for c in clf.coefs_] == [(4, 4), (4, 3)]
-    for a, b in zip(before, clf.coefs_):
+    for a, b in zip(before, clf.coefs_, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -456,7 +487,8 @@ def test_lbfgs_interrupt_counts_iterations_done(monkeypatch):
     needed = []
     for k in range(1, 9):
         calls["n"] = 0
-        _quiet(lambda: MLPClassifier((5,), solver="lbfgs", max_iter=k, random_state=0).fit(X, y))
+        clf = MLPClassifier((5,), solver="lbfgs", max_iter=k, random_state=0)
+        _quiet(lambda clf=clf: clf.fit(X, y))
         needed.append(calls["n"])
     calls["n"], calls["stop"] = 0, needed[5] + 1  # the first evaluation after iteration 6
     clf = MLPClassifier((5,), solver="lbfgs", max_iter=100, random_state=0)
@@ -499,5 +531,6 @@ def test_training_hooks_stop_a_fit_cleanly(solver, early_stopping, monkeypatch):
         warnings.simplefilter("error", ConvergenceWarning)  # a requested stop is no failure
         clf.fit(X, y)
     assert clf.n_iter_ == 3 and hooks.ends == [1, 2, 3]
-    for a, b in zip(clf.coefs_ + clf.intercepts_, reference.coefs_ + reference.intercepts_):
+    ours, ref = clf.coefs_ + clf.intercepts_, reference.coefs_ + reference.intercepts_
+    for a, b in zip(ours, ref, strict=True):
         np.testing.assert_array_equal(a, b)

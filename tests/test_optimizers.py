@@ -109,7 +109,8 @@ def test_state_round_trip_continues_exactly(Optimizer):
     first = Optimizer(b)
     for g in grads[:2]:
         first.step(b, g)
-    second = Optimizer(b, state={k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in first.state.items()})
+    state = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in first.state.items()}
+    second = Optimizer(b, state=state)
     for g in grads[2:]:
         second.step(b, g)
     np.testing.assert_array_equal(a, b)

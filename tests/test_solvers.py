@@ -54,10 +54,14 @@ def _run_stochastic(theta, X, Y, optimizer, progress=None, fun=None, hooks=None,
     validation = options.get("validation_score")
     settings = StochasticSettings(
         max_epochs=options["max_iter"],
-        stop_rule=NoImprovement(options["tol"], options["n_iter_no_change"], validation is not None),
+        stop_rule=NoImprovement(
+            options["tol"], options["n_iter_no_change"], validation is not None
+        ),
         validation=None if validation is None else Validation(validation),
     )
-    result = stochastic(fun or obj.value_and_grad, theta, batches, optimizer, progress, settings, hooks)
+    result = stochastic(
+        fun or obj.value_and_grad, theta, batches, optimizer, progress, settings, hooks
+    )
     return result, progress
 
 
@@ -93,7 +97,8 @@ def test_no_improvement_stop_counts_epochs():
     # A zero learning rate keeps the loss constant: the stop fires after
     # n_iter_no_change + 1 epochs without improvement, i.e. at epoch n + 2.
     result, progress = _run_stochastic(
-        theta, X, Y, SGD(theta, learning_rate_init=1e-300), max_iter=100, tol=1e-4, n_iter_no_change=3
+        theta, X, Y, SGD(theta, learning_rate_init=1e-300), max_iter=100, tol=1e-4,
+        n_iter_no_change=3,
     )
     assert (result.n_epochs, result.stop_reason) == (5, _solvers.NO_IMPROVEMENT)
     assert progress.no_improvement_count == 4
@@ -206,7 +211,7 @@ def test_lbfgs_interrupt_counts_the_iterations_done():
     evaluations = []
     for k in range(1, 8):
         count = []
-        lbfgs(lambda t, *a: (count.append(1), inner.value_and_grad(t, *a))[1],
+        lbfgs(lambda t, *a, count=count: (count.append(1), inner.value_and_grad(t, *a))[1],
               np.zeros(n_params(units)), X, Y, None, max_iter=k, max_fun=1000, tol=0.0)
         evaluations.append(len(count))
     calls = []
@@ -217,7 +222,9 @@ def test_lbfgs_interrupt_counts_the_iterations_done():
             raise KeyboardInterrupt
         return inner.value_and_grad(t, Xb, Yb, sw)
 
-    result = lbfgs(objective, np.zeros(n_params(units)), X, Y, None, max_iter=100, max_fun=1000, tol=0.0)
+    result = lbfgs(
+        objective, np.zeros(n_params(units)), X, Y, None, max_iter=100, max_fun=1000, tol=0.0
+    )
     assert result.stop_reason == _solvers.INTERRUPTED
     assert result.n_iter == 5
 
@@ -251,7 +258,9 @@ def test_hooks_are_called_around_each_epoch_with_its_record():
         theta, X, Y, Adam(theta, learning_rate_init=0.01), progress, hooks=hooks,
         max_iter=3, validation_score=lambda t: next(scores),
     )
-    assert hooks.events == [("begin", 0), ("end", 0), ("begin", 1), ("end", 1), ("begin", 2), ("end", 2)]
+    assert hooks.events == [
+        ("begin", 0), ("end", 0), ("begin", 1), ("end", 1), ("begin", 2), ("end", 2)
+    ]
     assert [r.epoch for r in hooks.records] == [1, 2, 3]
     assert [r.total_epochs for r in hooks.records] == [5, 6, 7]
     assert [r.loss for r in hooks.records] == progress.loss_curve
@@ -266,7 +275,9 @@ def test_a_hook_stop_keeps_that_epochs_weights():
     _run_stochastic(reference, X, Y, SGD(reference, learning_rate_init=0.01), max_iter=2)
     theta = np.zeros_like(reference)
     hooks = Recorder(stop_at=1)
-    result, progress = _run_stochastic(theta, X, Y, SGD(theta, learning_rate_init=0.01), hooks=hooks, max_iter=50)
+    result, progress = _run_stochastic(
+        theta, X, Y, SGD(theta, learning_rate_init=0.01), hooks=hooks, max_iter=50
+    )
     assert (result.n_epochs, result.stop_reason) == (2, _solvers.HOOK)
     assert len(progress.loss_curve) == 2
     np.testing.assert_array_equal(theta, reference)
@@ -278,7 +289,9 @@ def test_hooks_that_never_stop_change_nothing():
     plain = np.zeros(n_params([4, 2]))
     _run_stochastic(plain, X, Y, Adam(plain, learning_rate_init=0.01), max_iter=5)
     hooked = np.zeros_like(plain)
-    _run_stochastic(hooked, X, Y, Adam(hooked, learning_rate_init=0.01), hooks=Recorder(), max_iter=5)
+    _run_stochastic(
+        hooked, X, Y, Adam(hooked, learning_rate_init=0.01), hooks=Recorder(), max_iter=5
+    )
     np.testing.assert_array_equal(plain, hooked)
 
 
@@ -288,10 +301,13 @@ def test_lbfgs_hooks_see_each_iteration_and_can_stop_it():
     obj = Objective(units, [], "squared_error", 0.0, np.float64, len(X))
     hooks = Recorder()
     theta = np.zeros(n_params(units))
-    result = lbfgs(obj.value_and_grad, theta, X, Y, None, max_iter=6, max_fun=1000, tol=0.0, hooks=hooks)
+    result = lbfgs(
+        obj.value_and_grad, theta, X, Y, None, max_iter=6, max_fun=1000, tol=0.0, hooks=hooks
+    )
     expected = [e for i in range(result.n_iter) for e in (("begin", i), ("end", i))]
     assert hooks.events == expected and result.n_iter == 6
-    for record, x in zip(hooks.records, hooks.thetas):  # each loss is the objective at its theta
+    # Each loss is the objective at its theta.
+    for record, x in zip(hooks.records, hooks.thetas, strict=True):
         assert record.loss == pytest.approx(obj.value_and_grad(x, X, Y)[0], rel=1e-12)
 
     reference = np.zeros(n_params(units))

@@ -10,20 +10,19 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-pytest.importorskip("sklearn.callback")
-mlflow = pytest.importorskip("mlflow")
-
-import sklearn
-
 import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor
 from skperceptron.callbacks import MLflowLogger
+
+pytest.importorskip("sklearn.callback")
+mlflow = pytest.importorskip("mlflow")
 
 X, Y = load_digits(n_class=3, return_X_y=True)
 X, Y = X[:180] / 16.0, Y[:180]
@@ -63,10 +62,12 @@ def test_a_run_per_fit_with_every_epoch(store):
     (run,) = _runs(store)
     run_id = run.info.run_id
     epochs = range(1, est.n_iter_ + 1)
-    assert _history(store, run_id, "train_loss") == list(zip(epochs, est.loss_curve_))
-    assert _history(store, run_id, "val_score") == list(zip(epochs, est.validation_scores_))
+    assert _history(store, run_id, "train_loss") == list(zip(epochs, est.loss_curve_, strict=True))
+    assert _history(store, run_id, "val_score") == list(
+        zip(epochs, est.validation_scores_, strict=True)
+    )
     assert _history(store, run_id, "val_loss") == list(
-        zip(epochs, est.validation_loss_curve_)
+        zip(epochs, est.validation_loss_curve_, strict=True)
     )
     assert run.data.params == {k: str(v) for k, v in est.get_params(deep=False).items()}
     assert run.data.metrics["loss"] == est.loss_
@@ -97,7 +98,7 @@ def test_a_run_record_reproduces_the_model(store):
     params = {name: value(text) for name, text in run.data.params.items()}
     again = _fit(MLPClassifier(**params))
     assert again.get_params() == MLPClassifier(**est.get_params()).get_params()
-    for a, b in zip(again.coefs_ + again.intercepts_, est.coefs_ + est.intercepts_):
+    for a, b in zip(again.coefs_ + again.intercepts_, est.coefs_ + est.intercepts_, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -190,7 +191,10 @@ def test_package_root_does_not_import_the_callbacks():
     import subprocess
     import sys
 
-    code = "import sys, skperceptron; print('skperceptron.callbacks' in sys.modules, 'mlflow' in sys.modules)"
+    code = (
+        "import sys, skperceptron; "
+        "print('skperceptron.callbacks' in sys.modules, 'mlflow' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True,
         cwd=os.path.dirname(os.path.dirname(skperceptron.__file__)),
