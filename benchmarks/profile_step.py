@@ -13,16 +13,16 @@ import argparse
 import time
 
 import numpy as np
-from sklearn.datasets import make_classification
-from threadpoolctl import threadpool_limits
-
-from skperceptron._network import Objective, initial_theta
-from skperceptron._optimizers import Adam
-from skperceptron._batches import gather as _gather
 
 # run.py's floor, so that both scripts divide by the same definition of it. Run as
 # ``python benchmarks/profile_step.py``, this folder is on sys.path.
 from run import Clock, mlp_gemm_floor
+from sklearn.datasets import make_classification
+from threadpoolctl import threadpool_limits
+
+from skperceptron._batches import gather as _gather
+from skperceptron._network import Objective, initial_theta
+from skperceptron._optimizers import Adam
 
 BATCH = 256
 
