@@ -31,7 +31,6 @@ Adding an optimizer is a class with these four members and an entry in
 
 import math
 from dataclasses import dataclass, fields
-from typing import Optional
 
 import numpy as np
 
@@ -227,10 +226,10 @@ class OptimizerSettings:
     beta_2: float = 0.999
     epsilon: float = 1e-8
     weight_decay: float = 0.0
-    total_steps: Optional[int] = None
+    total_steps: int | None = None
     """Steps of the whole fit (the cosine schedule's span)."""
     warmup_steps: int = 0
-    n_decay: Optional[int] = None
+    n_decay: int | None = None
     """Leading entries of theta that weight decay shrinks (the weights)."""
 
     @classmethod
@@ -246,7 +245,9 @@ def _usable_state(name, theta, state):
     or another network (a failed call must leave the stored state untouched)."""
     if state is None:
         return None
-    state = {k: (v.astype(theta.dtype) if isinstance(v, np.ndarray) else v) for k, v in state.items()}
+    state = {
+        k: (v.astype(theta.dtype) if isinstance(v, np.ndarray) else v) for k, v in state.items()
+    }
     arrays = [v for v in state.values() if isinstance(v, np.ndarray)]
     if any(v.shape != theta.shape for v in arrays) or ("velocity" in state) != (name == "sgd"):
         return None
