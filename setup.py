@@ -60,8 +60,12 @@ def _openmp_flags(compiler):
         source.write_text(_OPENMP_TEST)
         for compile_args, link_args in candidates:
             try:
-                objects = compiler.compile([str(source)], output_dir=tmp, extra_postargs=compile_args)
-                compiler.link_executable(objects, "test_openmp", output_dir=tmp, extra_postargs=link_args)
+                objects = compiler.compile(
+                    [str(source)], output_dir=tmp, extra_postargs=compile_args
+                )
+                compiler.link_executable(
+                    objects, "test_openmp", output_dir=tmp, extra_postargs=link_args
+                )
             except Exception:  # noqa: BLE001 - any failure means "not with these flags"
                 continue
             return compile_args, link_args

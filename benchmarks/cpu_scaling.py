@@ -86,7 +86,9 @@ def training_contenders(X, y, threads, epochs, policy):
               "n_iter_no_change": np.inf, "random_state": 0}
     contenders = {
         "ours": steady_epoch(lambda k: MLPClassifier(max_iter=k, **params), X, y, epochs, clock),
-        "sklearn": steady_epoch(lambda k: SkMLPClassifier(max_iter=k, **params), X, y, epochs, clock),
+        "sklearn": steady_epoch(
+            lambda k: SkMLPClassifier(max_iter=k, **params), X, y, epochs, clock
+        ),
     }
     if policy is not None and threads > 1:
         ours = contenders["ours"]
@@ -101,7 +103,9 @@ def training_contenders(X, y, threads, epochs, policy):
 
         contenders["ours, no cap"] = uncapped
     if torch is not None:
-        contenders["torch"] = lambda: torch_epoch_seconds(clock, X, y, HIDDEN, BATCH, epochs, True, threads)
+        contenders["torch"] = lambda: torch_epoch_seconds(
+            clock, X, y, HIDDEN, BATCH, epochs, True, threads
+        )
     return contenders
 
 
@@ -122,7 +126,7 @@ def oversubscription(threads, steps, dtype):
     units = [784, *HIDDEN, 10]
     normal = lambda *s: (0.05 * rng.standard_normal(s)).astype(dtype)
     X_b = normal(BATCH, 784)
-    W = [normal(i, o) for i, o in zip(units[:-1], units[1:])]
+    W = [normal(i, o) for i, o in zip(units[:-1], units[1:], strict=True)]
     A = [normal(BATCH, o) for o in units[1:]]
     D = [normal(BATCH, o) for o in units[1:]]
     G = [np.empty_like(w) for w in W]
@@ -169,7 +173,9 @@ def main():
     parser.add_argument("--rows", type=int, default=60_000)
     parser.add_argument("--epochs", type=int, default=1, help="epochs beyond the first per fit")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", default=None, help="e.g. 1,2,4; default 1, 2, 4, ... all cores")
+    parser.add_argument(
+        "--threads", default=None, help="e.g. 1,2,4; default 1, 2, 4, ... all cores"
+    )
     args = parser.parse_args()
     counts = thread_counts(args.threads)
     X, y = make_classification(args.rows, 784, n_informative=50, n_classes=10, random_state=0)
@@ -177,26 +183,32 @@ def main():
     policy = _policy_module()
     blas = ", ".join(f"{i['internal_api']} {i['version']} ({i.get('threading_layer', '')})"
                      for i in threadpool_info() if i["user_api"] == "blas")
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores; "
+    print(f"Machine: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} logical cores; "
           f"BLAS {blas}; kernels OpenMP: {_fused.OPENMP}; PyTorch: "
           f"{torch.__version__ if torch else 'not installed'}")
     print(f"\nAdam, {args.rows}x784 float32, {HIDDEN}, batch {BATCH}: s/epoch (wall), medians of "
           f"{args.repeats}\n")
-    print("| threads | ours | ours, no cap | scikit-learn | PyTorch | ours / sklearn | ours / torch "
+    print("| threads | ours | ours, no cap | scikit-learn | PyTorch "
+          "| ours / sklearn | ours / torch "
           "| no cap / sklearn | ours T / ours 1 |")
     print("|---|---|---|---|---|---|---|---|---|")
     first = None
     for t in counts:
-        with threadpool_limits(limits=t, user_api="blas"), threadpool_limits(limits=t, user_api="openmp"):
+        with (
+            threadpool_limits(limits=t, user_api="blas"),
+            threadpool_limits(limits=t, user_api="openmp"),
+        ):
             times = interleave(training_contenders(X, y, t, args.epochs, policy), args.repeats)
         ours, nocap, sk, th = (med(times, k) for k in ("ours", "ours, no cap", "sklearn", "torch"))
         first = first or ours
-        print(f"| {t} | {cell(ours)} | {cell(nocap)} | {cell(sk)} | {cell(th)} | {ratio(ours, sk)} | "
-              f"{ratio(ours, th)} | {ratio(nocap, sk)} | {ratio(ours, first)} |", flush=True)
+        print(f"| {t} | {cell(ours)} | {cell(nocap)} | {cell(sk)} | {cell(th)} | "
+              f"{ratio(ours, sk)} | {ratio(ours, th)} | {ratio(nocap, sk)} | "
+              f"{ratio(ours, first)} |", flush=True)
 
     steps = args.rows // BATCH
-    print(f"\nOversubscription check: {steps} minibatches of products (BLAS T threads) + Adam kernel "
-          "(OpenMP 1 or T threads), float32, s (wall), medians\n")
+    print(f"\nOversubscription check: {steps} minibatches of products (BLAS T threads) "
+          "+ Adam kernel (OpenMP 1 or T threads), float32, s (wall), medians\n")
     print("| T | products alone | + Adam, OpenMP 1 | + Adam, OpenMP T | OpenMP T / OpenMP 1 |")
     print("|---|---|---|---|---|")
     for t in counts:
@@ -204,7 +216,8 @@ def main():
             times = interleave(oversubscription(t, steps, np.float32), args.repeats)
         one, many = med(times, "OpenMP 1"), med(times, f"OpenMP {t}")
         print(f"| {t} | {cell(med(times, 'products alone'))} | {cell(one)} | "
-              f"{cell(many) if t > 1 else '—'} | {ratio(many, one) if t > 1 else '—'} |", flush=True)
+              f"{cell(many) if t > 1 else '—'} | {ratio(many, one) if t > 1 else '—'} |",
+              flush=True)
 
 
 if __name__ == "__main__":

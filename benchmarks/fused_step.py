@@ -59,7 +59,7 @@ class FusedObjective(Objective):
         if fuse_backward:
             self.activations = [
                 Activation(a.forward, (lambda A, d, n=n: _fused.activation_backward(A, d, n)))
-                for a, n in zip(self.activations, names)
+                for a, n in zip(self.activations, names, strict=True)
             ]
 
     def _forward(self, theta, X, n, train):
@@ -67,7 +67,7 @@ class FusedObjective(Objective):
             return super()._forward(theta, X, n, train)
         coefs, intercepts = self._layers(theta)
         inputs, A, last = [X], X, len(coefs) - 1
-        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
             Z = self._acts[i][:n]
             np.matmul(A, W, out=Z)
             if i == last:
@@ -157,7 +157,9 @@ def run(threads, dtype, args):
             for name in names[r % len(names):] + names[: r % len(names)]:
                 times[name].append(epochs[name](clock)[0])
             times["floor"].append(mlp_gemm_floor(clock, 784, HIDDEN, 10, [BATCH] * steps, dtype))
-    kernels_agree = all(np.array_equal(results["+adam"], results[k]) for k in VARIANTS if k != "numpy")
+    kernels_agree = all(
+        np.array_equal(results["+adam"], results[k]) for k in VARIANTS if k != "numpy"
+    )
     return times, kernels_agree, float(np.max(np.abs(results["numpy"] - results["+adam"])))
 
 
@@ -201,11 +203,16 @@ def alone(dtype, repeats):
         _kernels.activation_backward(A, d, _kernels.RELU)
 
     pairs = {
-        "Adam step (235k params)": (lambda: blas(theta, g),
-                                    lambda: _fused.adam_update(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8)),
+        "Adam step (235k params)": (
+            lambda: blas(theta, g),
+            lambda: _fused.adam_update(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8),
+        ),
         "bias + relu (256x256, incl. a copy)": (numpy_bias_relu, kernel_bias_relu),
         "relu derivative (256x256, incl. a copy)": (numpy_relu_backward, kernel_relu_backward),
-        "gather 256 rows of 784": (lambda: take(X, rows, out), lambda: _fused.gather_rows(X, rows, out)),
+        "gather 256 rows of 784": (
+            lambda: take(X, rows, out),
+            lambda: _fused.gather_rows(X, rows, out),
+        ),
     }
     best = lambda f: min(timeit.repeat(f, number=200, repeat=repeats)) / 200 * 1e6
     with threadpool_limits(limits=1, user_api="blas"):
@@ -234,17 +241,20 @@ def main():
         for dtype in args.dtypes.split(","):
             times, agree, diff = run(threads, np.dtype(dtype), args)
             floor = float(np.median(times["floor"]))
-            print(f"## {dtype}, {threads} BLAS thread(s) ({'CPU' if threads == 1 else 'wall'} time)\n")
+            timing = "CPU" if threads == 1 else "wall"
+            print(f"## {dtype}, {threads} BLAS thread(s) ({timing} time)\n")
             print("| variant | s/epoch | x floor (median) | x floor (min) | saving vs previous |")
             print("|---|---|---|---|---|")
             previous = None
             for name in VARIANTS:
                 med = float(np.median(times[name]))
                 saving = "" if previous is None else f"{previous - med:+.3f}"
-                print(f"| {name} | {med:.3f} ({min(times[name]):.3f}-{max(times[name]):.3f}) "
-                      f"| {med / floor:.2f} | {min(times[name]) / min(times['floor']):.2f} | {saving} |")
+                low, high = min(times[name]), max(times[name])
+                print(f"| {name} | {med:.3f} ({low:.3f}-{high:.3f}) "
+                      f"| {med / floor:.2f} | {low / min(times['floor']):.2f} | {saving} |")
                 previous = med
-            print(f"| GEMM floor | {floor:.3f} ({min(times['floor']):.3f}-{max(times['floor']):.3f}) | 1.00 | 1.00 | |")
+            print(f"| GEMM floor | {floor:.3f} "
+                  f"({min(times['floor']):.3f}-{max(times['floor']):.3f}) | 1.00 | 1.00 | |")
             print(f"\nkernel variants give identical weights: {agree}; "
                   f"max |numpy - kernel| after one epoch: {diff:.2e}\n", flush=True)
 

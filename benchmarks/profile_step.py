@@ -87,7 +87,7 @@ def main():
     print(f"{dtype.name}, 1 BLAS thread, medians of {args.repeats} repeats, s per epoch\n")
     print("| phase | in the loop | alone |")
     print("|---|---|---|")
-    for name, a, b in zip(("gather", "value_and_grad", "Adam step"), loop_t, alone_t):
+    for name, a, b in zip(("gather", "value_and_grad", "Adam step"), loop_t, alone_t, strict=True):
         print(f"| {name} | {a:.3f} ({a / floor_t:.2f}x floor) | {b:.3f} ({b / floor_t:.2f}x) |")
     print(f"| all | {loop_t.sum():.3f} ({loop_t.sum() / floor_t:.2f}x floor) | |")
     print(f"| GEMM floor | {floor_t:.3f} | |")

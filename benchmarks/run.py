@@ -25,6 +25,7 @@ import time
 import tracemalloc
 import warnings
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 import sklearn
@@ -95,7 +96,7 @@ def mlp_gemm_floor(clock, n_features, hidden, n_outputs, batch_sizes, dtype):
     # can hold denormals, which slow BLAS kernels down by orders of magnitude.
     normal = lambda *shape: (0.05 * rng.standard_normal(shape)).astype(dtype)  # noqa: E731
     X = normal(b_max, n_features)
-    W = [normal(i, o) for i, o in zip(units[:-1], units[1:])]
+    W = [normal(i, o) for i, o in zip(units[:-1], units[1:], strict=True)]
     A = [normal(b_max, o) for o in units[1:]]
     G = [np.empty_like(w) for w in W]
     D = [normal(b_max, o) for o in units[1:]]
@@ -170,7 +171,8 @@ def torch_epoch_seconds(clock, X, y, hidden, batch, epochs, classification, thre
     model = torch.nn.Sequential(*layers, torch.nn.Linear(width, n_out)).to(dtype)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     Xt = torch.from_numpy(X)
-    yt = torch.from_numpy(y.astype(np.int64) if classification else y.astype(X.dtype).reshape(-1, 1))
+    targets = y.astype(np.int64) if classification else y.astype(X.dtype).reshape(-1, 1)
+    yt = torch.from_numpy(targets)
     loss_fn = torch.nn.CrossEntropyLoss() if classification else torch.nn.MSELoss()
     start = clock.now()
     for _ in range(epochs):
@@ -219,9 +221,13 @@ def adam_epoch_case(threads, args, classification, dtype):
     contenders = {"ours": fit(Ours), "sklearn": fit(Theirs)}
     if args.numpy_adam:
         contenders["ours, numpy Adam"] = with_numpy_adam(fit(Ours))
-    contenders["floor"] = lambda: mlp_gemm_floor(clock, d, hidden, n_out, batch_sizes(n, 256), dtype)
+    contenders["floor"] = lambda: mlp_gemm_floor(
+        clock, d, hidden, n_out, batch_sizes(n, 256), dtype
+    )
     if torch is not None:
-        contenders["torch"] = lambda: torch_epoch_seconds(clock, X, y, hidden, 256, epochs, classification, threads)
+        contenders["torch"] = lambda: torch_epoch_seconds(
+            clock, X, y, hidden, 256, epochs, classification, threads
+        )
     return name, interleave(contenders, args.repeats)
 
 
@@ -249,7 +255,9 @@ def lbfgs_case(threads, args):
             setattr(cls, method, wrapper)
             counts[cls] = 0
             try:
-                est = Estimator(hidden_layer_sizes=(100,), solver="lbfgs", max_iter=200, random_state=0)
+                est = Estimator(
+                    hidden_layer_sizes=(100,), solver="lbfgs", max_iter=200, random_state=0
+                )
                 with quiet():
                     start = clock.now()
                     est.fit(X, y)
@@ -340,7 +348,8 @@ def perceptron_case(threads, args, n_classes):
             return seconds
         return run
 
-    times = interleave({"ours": fit(PerceptronClassifier, "ours"), "sklearn": fit(Perceptron, "sklearn")}, args.repeats)
+    contenders = {"ours": fit(PerceptronClassifier, "ours"), "sklearn": fit(Perceptron, "sklearn")}
+    times = interleave(contenders, args.repeats)
     note = "held-out accuracy ours %.4f, scikit-learn %.4f" % (scores["ours"], scores["sklearn"])
     return f"Perceptron {n}×100, {n_classes} classes, 20 epochs: s/fit", times, note
 
@@ -356,11 +365,28 @@ def pickle_case():
         "scikit-learn": len(pickle.dumps(theirs)) / weight_bytes(theirs),
     }
     if hasattr(ours, "drop_training_state"):
-        result["ours (after drop_training_state())"] = len(pickle.dumps(ours.drop_training_state())) / weight_bytes(ours)
+        dropped = pickle.dumps(ours.drop_training_state())
+        result["ours (after drop_training_state())"] = len(dropped) / weight_bytes(ours)
     return result
 
 
 # --------------------------------------------------------------------- main
+def print_row(notes, name, t, note=None):
+    """One case's table row; its note, if any, goes to ``notes`` (printed under the table)."""
+    if "ours, numpy Adam" in t:
+        numpy_adam = t["ours, numpy Adam"]
+        extra = (f"ours with the numpy Adam step (before the kernel): "
+                 f"{fmt(numpy_adam)} s, {ratio(numpy_adam, t.get('floor'))}x "
+                 f"the floor; kernel / numpy Adam {ratio(t['ours'], numpy_adam)}")
+        note = extra if note is None else f"{note}; {extra}"
+    print(f"| {name} | {fmt(t['ours'])} | {fmt(t['sklearn'])} | "
+          f"{ratio(t['ours'], t['sklearn'])} | {fmt(t.get('floor'))} | "
+          f"{ratio(t['ours'], t.get('floor'))} | {ratio(t['sklearn'], t.get('floor'))} | "
+          f"{fmt(t.get('torch'))} | {ratio(t.get('torch'), t.get('floor'))} |", flush=True)
+    if note:
+        notes.append(f"{name}: {note}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
@@ -368,17 +394,25 @@ def main():
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--numpy-adam", action="store_true",
                         help="adam cases: also time ours with the pre-kernel numpy Adam step")
-    parser.add_argument("--only", default=None, help="comma-separated case keys: adam,lbfgs,predict,memory,perceptron,pickle")
+    parser.add_argument(
+        "--only", default=None,
+        help="comma-separated case keys: adam,lbfgs,predict,memory,perceptron,pickle",
+    )
     args = parser.parse_args()
     args.repeats = args.repeats or (3 if args.quick else 5)
     only = set(args.only.split(",")) if args.only else None
     wanted = lambda key: only is None or key in only
 
-    blas = [f"{i['internal_api']} {i['version']} ({i.get('threading_layer', '')})" for i in threadpool_info() if i["user_api"] == "blas"]
+    blas = [
+        f"{i['internal_api']} {i['version']} ({i.get('threading_layer', '')})"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    ]
     print(f"# skperceptron {skperceptron.__version__} vs scikit-learn {sklearn.__version__}"
           + (f" vs PyTorch {torch.__version__}" if torch else ""))
     print()
-    print(f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+    print(f"Machine: {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}, "
           f"numpy {np.__version__}, BLAS {', '.join(blas)}; compiled kernels with OpenMP: "
           f"{_fused.OPENMP}; repeats {args.repeats}"
           f"{', quick sizes' if args.quick else ''}.")
@@ -390,23 +424,14 @@ def main():
         with threadpool_limits(limits=threads, user_api="blas"), \
                 threadpool_limits(limits=threads, user_api="openmp"):
             kind = "process CPU time" if threads == 1 else "wall time"
-            print(f"## {threads} BLAS thread{'s' if threads > 1 else ''} ({kind}); medians (min–max)")
+            plural = "s" if threads > 1 else ""
+            print(f"## {threads} BLAS thread{plural} ({kind}); medians (min–max)")
             print()
-            print("| case | skperceptron | scikit-learn | ratio | GEMM floor | ours / floor | sklearn / floor | PyTorch | PyTorch / floor |")
+            print("| case | skperceptron | scikit-learn | ratio | GEMM floor "
+                  "| ours / floor | sklearn / floor | PyTorch | PyTorch / floor |")
             print("|---|---|---|---|---|---|---|---|---|")
             notes = []
-
-            def row(name, t, note=None):
-                if "ours, numpy Adam" in t:
-                    extra = (f"ours with the numpy Adam step (before the kernel): "
-                             f"{fmt(t['ours, numpy Adam'])} s, {ratio(t['ours, numpy Adam'], t.get('floor'))}x "
-                             f"the floor; kernel / numpy Adam {ratio(t['ours'], t['ours, numpy Adam'])}")
-                    note = extra if note is None else f"{note}; {extra}"
-                print(f"| {name} | {fmt(t['ours'])} | {fmt(t['sklearn'])} | {ratio(t['ours'], t['sklearn'])} | "
-                      f"{fmt(t.get('floor'))} | {ratio(t['ours'], t.get('floor'))} | {ratio(t['sklearn'], t.get('floor'))} | "
-                      f"{fmt(t.get('torch'))} | {ratio(t.get('torch'), t.get('floor'))} |", flush=True)
-                if note:
-                    notes.append(f"{name}: {note}")
+            row = partial(print_row, notes)
 
             if wanted("adam"):
                 for dtype in (np.float32, np.float64):
@@ -418,8 +443,9 @@ def main():
                 n, rows = predict_case(threads, args)
                 for method, t in rows.items():
                     rates = {k: [n / s for s in v] for k, v in t.items()}
-                    print(f"| {method} {n}×784 float32: rows/s | {fmt(rates['ours'])} | {fmt(rates['sklearn'])} | "
-                          f"{ratio(rates['ours'], rates['sklearn'])} (higher is better) | — | — | — | — | — |", flush=True)
+                    print(f"| {method} {n}×784 float32: rows/s | {fmt(rates['ours'])} | "
+                          f"{fmt(rates['sklearn'])} | {ratio(rates['ours'], rates['sklearn'])} "
+                          "(higher is better) | — | — | — | — | — |", flush=True)
             if wanted("perceptron"):
                 for n_classes in (2, 10):
                     row(*perceptron_case(threads, args, n_classes))
@@ -430,12 +456,14 @@ def main():
 
     if wanted("memory"):
         n, peaks, seconds = predict_memory_case(args)
-        print(f"## Peak extra memory of predict on {n:,}×784 float32 (tracemalloc, default settings)")
+        print(f"## Peak extra memory of predict on {n:,}×784 float32 "
+              "(tracemalloc, default settings)")
         print()
         print("| library | peak MiB | seconds (wall) | rows/s |")
         print("|---|---|---|---|")
         for name in peaks:
-            print(f"| {name} | {peaks[name]:.1f} | {seconds[name]:.2f} | {n / seconds[name]:,.0f} |")
+            print(f"| {name} | {peaks[name]:.1f} | {seconds[name]:.2f} "
+                  f"| {n / seconds[name]:,.0f} |")
         print()
     if wanted("pickle"):
         print("## Pickle size of a fitted (256, 256) Adam model / bytes of its weights")

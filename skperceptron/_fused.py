@@ -41,7 +41,10 @@ def _vectors(*arrays):
         _kernels is not None
         and first.dtype in _FLOATS
         and all(
-            a.dtype == first.dtype and a.ndim == 1 and a.flags.c_contiguous and a.shape == first.shape
+            a.dtype == first.dtype
+            and a.ndim == 1
+            and a.flags.c_contiguous
+            and a.shape == first.shape
             for a in arrays
         )
     )

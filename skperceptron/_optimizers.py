@@ -245,7 +245,9 @@ def _usable_state(name, theta, state):
     or another network (a failed call must leave the stored state untouched)."""
     if state is None:
         return None
-    state = {k: (v.astype(theta.dtype) if isinstance(v, np.ndarray) else v) for k, v in state.items()}
+    state = {
+        k: (v.astype(theta.dtype) if isinstance(v, np.ndarray) else v) for k, v in state.items()
+    }
     arrays = [v for v in state.values() if isinstance(v, np.ndarray)]
     if any(v.shape != theta.shape for v in arrays) or ("velocity" in state) != (name == "sgd"):
         return None

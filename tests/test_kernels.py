@@ -68,7 +68,7 @@ def test_adam_kernel_equals_numpy_formula(dtype, n_decay, decay, n_threads):
     v = np.abs(_vector(rng, n, dtype))
     expected = numpy_adam(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8, n_decay, decay)
     _kernels.adam_update(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8, n_decay, decay, n_threads)
-    for got, want in zip((theta, m, v), expected):
+    for got, want in zip((theta, m, v), expected, strict=True):
         assert_bitwise(got, want)
 
 
@@ -81,7 +81,7 @@ def test_adam_kernel_keeps_non_finite_values_visible(dtype):
     expected = numpy_adam(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 0, 1.0)
     _kernels.adam_update(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8)
     assert np.isnan(theta[[1, 4, 7]]).all()  # inf/inf and nan: divergence shows
-    for got, want in zip((theta, m, v), expected):
+    for got, want in zip((theta, m, v), expected, strict=True):
         assert_bitwise(got, want)
 
 
@@ -107,7 +107,7 @@ def test_sgd_kernel_equals_numpy_formula(dtype, nesterov, n_decay, decay):
     g = _with_non_finite(_vector(rng, 101, dtype))
     expected = numpy_sgd(theta, g, vel, 0.05, 0.9, nesterov, n_decay, decay)
     _kernels.sgd_update(theta, g, vel, 0.05, 0.9, nesterov, n_decay, decay)
-    for got, want in zip((theta, vel), expected):
+    for got, want in zip((theta, vel), expected, strict=True):
         assert_bitwise(got, want)
 
 
