@@ -20,9 +20,10 @@ from sklearn.utils import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from . import _perceptron_training as training
-from ._base import transactional
+from ._callbacks import CallbackSupportMixin, run_fit
 from ._calibration import fit_temperature, log_probabilities, probabilities
 from ._persistence import VersionedStateMixin
+from ._state import transactional
 from ._validation import (
     Interval,
     StrOptions,
@@ -35,7 +36,9 @@ from ._validation import (
 )
 
 
-class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
+class PerceptronClassifier(
+    CallbackSupportMixin, VersionedStateMixin, ClassifierMixin, BaseEstimator
+):
     """Rosenblatt's perceptron, optionally averaged, with calibrated probabilities.
 
     A drop-in for :class:`sklearn.linear_model.Perceptron`: the same parameters with the
@@ -208,9 +211,6 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
     _calibrate = True
 
     # ------------------------------------------------------------------ public API
-    # A failed call (bad input, overflow) leaves a fitted model as it was: every
-    # attribute is restored by the same mechanism as the MLPs'.
-    @transactional
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the perceptron for up to ``max_iter`` epochs.
@@ -233,6 +233,18 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
+        # Each epoch is a callback task (scikit-learn >= 1.9); run_fit owns the
+        # callbacks' teardown, so the transactional snapshot is taken inside it.
+        return run_fit(
+            self,
+            lambda hooks: self._fit(X, y, coef_init, intercept_init, sample_weight, hooks),
+            X, y, sample_weight, max_subtasks=self.max_iter,
+        )
+
+    # A failed call (bad input, overflow, a failing callback) leaves a fitted model as
+    # it was: every attribute is restored by the same mechanism as the MLPs'.
+    @transactional
+    def _fit(self, X, y, coef_init, intercept_init, sample_weight, hooks):
         previous = dict(self.__dict__)
         X, y = self._validate_rows(X, y, reset=True)
         classes = np.unique(y)  # check_classification_targets has checked the labels
@@ -262,7 +274,8 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
                                total_epochs=getattr(self, "_total_epochs", 0) if warm else 0)
         validation = training.validation_mask(y, sample_weight, self.early_stopping,
                                               self.validation_fraction, self.random_state)
-        return self._train(X, y, classes, sample_weight, start, validation, previous)
+        return self._train(X, y, classes, sample_weight, start, validation, previous,
+                           hooks=hooks)
 
     @transactional
     @_fit_context(prefer_skip_nested_validation=True)
@@ -426,10 +439,6 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         return X, y
 
-    def _training_hooks(self):
-        # Per-epoch hooks (see _perceptron_training.EpochRecord); none by default.
-        return None
-
     def _settings(self, max_iter):
         names = ("penalty", "alpha", "l1_ratio", "fit_intercept", "tol", "shuffle",
                  "verbose", "eta0", "random_state", "early_stopping", "n_iter_no_change",
@@ -437,7 +446,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         return training.Settings(max_iter=max_iter, **{n: getattr(self, n) for n in names})
 
     def _train(self, X, y, classes, sample_weight, start, validation, previous,
-               online=False):
+               online=False, hooks=None):
         """Train, fit the temperature, store; or keep ``previous`` on an early Ctrl-C."""
         if self.class_weight is None:
             class_weight = np.ones(classes.shape[0])
@@ -447,7 +456,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         rows = training.make_rows(X, y_code, sample_weight, validation)
         max_iter = 1 if online else self.max_iter
         result = training.train(rows, class_weight, start, self._settings(max_iter),
-                                hooks=self._training_hooks(), record_margins=self._calibrate)
+                                hooks=hooks, record_margins=self._calibrate)
         if result.interrupted and result.n_iter == 0:
             self.__dict__.clear()
             self.__dict__.update(previous)
