@@ -42,7 +42,7 @@ def textbook_perceptron(X, y, n_epochs):
     w = np.zeros(X.shape[1])
     b = 0.0
     for _ in range(n_epochs):
-        for xi, yi in zip(X, y):
+        for xi, yi in zip(X, y, strict=True):
             if yi * (xi @ w + b) <= 0:
                 w += yi * xi
                 b += yi
@@ -213,7 +213,7 @@ def test_temperature_fits_progressive_scores_of_the_last_epoch():
     y = np.where(Y_IRIS == 1, 1, -1)
     w, b = textbook_perceptron(X_IRIS, y, 4)
     margins = []
-    for xi, yi in zip(X_IRIS, y):
+    for xi, yi in zip(X_IRIS, y, strict=True):
         margins.append(xi @ w + b)
         if yi * margins[-1] <= 0:
             w, b = w + yi * xi, b + yi
