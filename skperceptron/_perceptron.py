@@ -24,7 +24,7 @@ from ._perceptron_data import scores
 from ._perceptron_docs import fill_doc
 from ._perceptron_fit import PerceptronFitting
 from ._persistence import VersionedStateMixin
-from ._validation import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
+from ._validation import Interval, StrOptions, _fit_context, check_is_fitted, validate_input
 
 
 @fill_doc
@@ -202,8 +202,7 @@ class PerceptronClassifier(
             ``+-inf``).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
-                          reset=False)
+        X = validate_input(self, X, reset=False)
         s = scores(X, self.coef_, self.intercept_)
         return s.ravel() if s.shape[1] == 1 else s
 
@@ -281,8 +280,8 @@ class PerceptronClassifier(
 
     # ------------------------------------------------------------------ input
     def _validate_rows(self, X, y, reset):
-        X, y = validate_data(self, X, y, accept_sparse="csr", reset=reset,
-                             dtype=[np.float64, np.float32], order="C",
-                             accept_large_sparse=False)
+        # The package's input contract; the compiled pass reads C-ordered rows and
+        # 32-bit CSR indices.
+        X, y = validate_input(self, X, y, reset=reset, order="C", accept_large_sparse=False)
         check_classification_targets(y)
         return X, y
