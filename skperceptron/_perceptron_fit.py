@@ -43,7 +43,7 @@ class PerceptronFitting:
         warm = coef_init is None and self.warm_start and hasattr(self, "coef_")
         if warm and not np.array_equal(classes, self.classes_):
             raise ValueError(
-                f"warm_start=True needs the classes of the fitted model "
+                f"warm_start=True needs the same classes as the fitted model, "
                 f"{self.classes_.tolist()}, but y has classes {classes.tolist()}; set "
                 "warm_start=False to fit a new model."
             )
