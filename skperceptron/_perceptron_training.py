@@ -3,7 +3,8 @@
 Epochs, the stopping rules (tol on each column's mean training objective, or early
 stopping on a validation split), the choice between the averaged and the last weights,
 Ctrl-C, and the per-epoch hooks (see ``_callbacks.py``). It knows nothing of scikit-learn's
-estimator API: the estimator hands it clean arrays and a :class:`Settings` record.
+estimator API: the estimator hands it clean arrays (``_perceptron_data.Rows``) and a
+:class:`Settings` record.
 
 Columns that share a row order form one :class:`Block`, updated in one pass over each
 row. scikit-learn shuffles each one-vs-rest class with its own seed, so with
