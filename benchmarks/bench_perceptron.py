@@ -113,9 +113,10 @@ def calibration_share(sizes):
                 training.train = original
                 result, rows = captured["result"], captured["rows"]
                 reps = 200 if n <= 1_000 else 20 if n <= 5_000 else 3
-                calib = min(timeit.repeat(
-                    lambda e=est, r=result, w=rows: e._temperature(r, w, False),
-                    number=reps, repeat=5)) / reps
+                def calibrate(e=est, r=result, w=rows):
+                    return e._temperature(r, w, False)
+
+                calib = min(timeit.repeat(calibrate, number=reps, repeat=5)) / reps
                 fits = max(1, reps // 10)
                 fit = min(timeit.repeat(lambda a=X, b=y: _uncalibrated().fit(a, b), number=fits,
                                         repeat=5)) / fits

@@ -120,6 +120,12 @@ class _Multiclass:
         return np.dot(self.w, mean - self.true), np.dot(self.w, second - mean * mean)
 
 
+def pooled_temperature(old, old_rows, new, new_rows):
+    """The row-weighted mean of two temperatures in ``log T`` (a running estimate)."""
+    return float(np.exp((old_rows * np.log(old) + new_rows * np.log(new))
+                        / (old_rows + new_rows)))
+
+
 def fit_temperature(scores, y, sample_weight=None):
     """Temperature minimising the weighted log loss of ``probabilities(scores, T)``.
 

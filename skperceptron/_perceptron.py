@@ -2,7 +2,9 @@
 
 Data flow of one ``fit``::
 
-    fit -> validate -> class codes, sample and class weights, validation split
+    fit -> _callbacks.run_fit (the root callback task; hooks or None)
+        -> _fit (_perceptron_fit.py, transactional): validate -> class codes, sample
+           and class weights, validation split (_perceptron_data.py)
         -> _perceptron_training.train (epochs of the compiled pass + stopping rules)
         -> _calibration.fit_temperature on held-out scores -> store plain arrays, floats
 
@@ -10,32 +12,26 @@ The weights follow scikit-learn's ``Perceptron`` (``SGDClassifier(loss="perceptr
 learning_rate="constant")``) update for update; see notes/perceptron.md.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
-from . import _perceptron_training as training
-from ._base import transactional
-from ._calibration import fit_temperature, log_probabilities, probabilities
+from ._calibration import log_probabilities, probabilities
+from ._callbacks import CallbackSupportMixin, run_fit
+from ._perceptron_data import scores
+from ._perceptron_docs import fill_doc
+from ._perceptron_fit import PerceptronFitting
 from ._persistence import VersionedStateMixin
-from ._validation import (
-    Interval,
-    StrOptions,
-    _check_partial_fit_first_call,
-    _check_sample_weight,
-    _fit_context,
-    check_is_fitted,
-    unique_labels,
-    validate_data,
-)
+from ._validation import Interval, StrOptions, _fit_context, check_is_fitted, validate_input
 
 
-class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
+@fill_doc
+class PerceptronClassifier(
+    PerceptronFitting, CallbackSupportMixin, VersionedStateMixin, ClassifierMixin,
+    BaseEstimator,
+):
     """Rosenblatt's perceptron, optionally averaged, with calibrated probabilities.
 
     A drop-in for :class:`sklearn.linear_model.Perceptron`: the same parameters with the
@@ -46,70 +42,11 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    penalty : {'l2', 'l1', 'elasticnet'}, default=None
-        Regularisation applied at each update (weight decay for L2, truncated gradient
-        for L1).
-    alpha : float, default=0.0001
-        Strength of the penalty.
-    l1_ratio : float, default=0.15
-        Elastic-net mixing, ``0 <= l1_ratio <= 1``; only used with ``'elasticnet'``.
-    fit_intercept : bool, default=True
-        Whether to learn an intercept.
-    max_iter : int, default=1000
-        Maximum number of epochs of :meth:`fit` (``partial_fit`` runs one).
-    tol : float or None, default=1e-3
-        Stop a class when its mean training loss has not dropped by ``tol`` for
-        ``n_iter_no_change`` epochs (validation accuracy with ``early_stopping``).
-        None trains for ``max_iter`` epochs.
-    shuffle : bool, default=True
-        Whether to shuffle the training rows before each epoch.
-    verbose : int, default=0
-        Print per-epoch progress when positive.
-    eta0 : float, default=1.0
-        Step size of each update.
-    n_jobs : int, default=None
-        Accepted for compatibility. The compiled loop updates all classes in one pass,
-        so there is nothing to run in parallel; it is ignored.
-    random_state : int, RandomState instance or None, default=0
-        Seeds the epoch shuffles and the validation split.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows (stratified) and stop a class when
-        its validation accuracy stops improving by ``tol``.
-    validation_fraction : float, default=0.1
-        Fraction of rows held out for early stopping.
-    n_iter_no_change : int, default=5
-        Epochs without improvement tolerated before stopping.
-    class_weight : dict, 'balanced' or None, default=None
-        Multiplies the step of rows of each class. In one-vs-rest (more than two classes)
-        each class's weight applies to its own positive rows only, as in scikit-learn.
-    warm_start : bool, default=False
-        Start :meth:`fit` from the previous ``coef_`` and ``intercept_``.
-    average : bool or int, default=False
-        True: ``coef_`` is the average of the weights over all updates (averaged
-        perceptron). An int ``n``: average from the ``n``-th update on; until ``n``
-        updates have been made, ``coef_`` is the last weights (as scikit-learn's).
-        Averaged weights usually give better-calibrated probabilities.
+%(parameters)s
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        Weights; one row for binary problems.
-    intercept_ : ndarray of shape (1,) or (n_classes,)
-        Intercepts.
-    n_iter_ : int
-        Epochs run by the last call (the maximum over one-vs-rest classes).
-    t_ : float
-        Number of updates plus one, ``1 + n_iter_ * n_samples`` after one ``fit``.
-    temperature_ : float
-        Temperature of ``predict_proba``, which is exactly
-        ``link(decision_function(X) / temperature_)``: sigmoid for binary, softmax for
-        multiclass problems. Fitted on held-out scores, see Notes.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names, when ``X`` had string column names.
+%(attributes)s
 
     See Also
     --------
@@ -117,19 +54,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    ``predict``, ``decision_function`` and ``predict_proba`` are functions of one score
-    ``s = decision_function(X)``: ``predict_proba`` is ``[1 - p, p]`` with
-    ``p = sigmoid(s / T)`` for two classes and ``softmax(s / T)`` over the one-vs-rest
-    scores otherwise, so its argmax is ``predict`` wherever the probabilities differ.
-    ``T`` (``temperature_``) minimises the weighted log loss of held-out scores, found
-    without any extra fit: the validation split with ``early_stopping``; else, for the
-    last weights, the progressive-validation scores of the last epoch (each row scored
-    by the weights just before its own update, which training computes anyway); for
-    averaged weights, the training rows scored by the average. ``partial_fit`` refits
-    ``T`` on its batch and pools it with the previous value by row count.
-    A Ctrl-C during ``fit`` or ``partial_fit`` keeps the model of the last completed
-    epoch (every column from that epoch), or the previous model if no epoch completed,
-    with a warning saying which.
+%(notes)s
 
     Examples
     --------
@@ -164,6 +89,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         "average": [Interval(Integral, 0, None, closed="neither"), "boolean"],
     }
 
+    # scikit-learn's convention: every hyperparameter is a keyword argument of __init__.
     def __init__(
         self,
         *,
@@ -208,9 +134,6 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
     _calibrate = True
 
     # ------------------------------------------------------------------ public API
-    # A failed call (bad input, overflow) leaves a fitted model as it was: every
-    # attribute is restored by the same mechanism as the MLPs'.
-    @transactional
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the perceptron for up to ``max_iter`` epochs.
@@ -233,38 +156,14 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        previous = dict(self.__dict__)
-        X, y = self._validate_rows(X, y, reset=True)
-        classes = np.unique(y)  # check_classification_targets has checked the labels
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "The number of classes has to be greater than one; got %d class"
-                % classes.shape[0]
-            )
-        warm = coef_init is None and self.warm_start and hasattr(self, "coef_")
-        if warm and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"warm_start=True needs the classes of the fitted model "
-                f"{self.classes_.tolist()}, but y has classes {classes.tolist()}; set "
-                "warm_start=False to fit a new model."
-            )
-        if warm:
-            coef_init, intercept_init = self.coef_, self.intercept_
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True,
-            allow_all_zero_weights=self.early_stopping,
+        # Each epoch is a callback task (scikit-learn >= 1.9); run_fit owns the
+        # callbacks' teardown, so the transactional snapshot is taken inside it.
+        return run_fit(
+            self,
+            lambda hooks: self._fit(X, y, coef_init, intercept_init, sample_weight, hooks),
+            X, y, sample_weight, max_subtasks=self.max_iter,
         )
-        n_columns = 1 if classes.shape[0] == 2 else classes.shape[0]
-        coef, intercept = training.initial_weights(
-            coef_init, intercept_init, n_columns, X.shape[1], X.dtype
-        )
-        start = training.Start(coef, intercept,
-                               total_epochs=getattr(self, "_total_epochs", 0) if warm else 0)
-        validation = training.validation_mask(y, sample_weight, self.early_stopping,
-                                              self.validation_fraction, self.random_state)
-        return self._train(X, y, classes, sample_weight, start, validation, previous)
 
-    @transactional
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over the given rows, continuing from the current weights.
@@ -285,45 +184,7 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         self : object
             Updated estimator.
         """
-        previous = dict(self.__dict__)
-        first_call = not hasattr(self, "classes_")
-        if first_call and self.early_stopping:
-            raise ValueError("early_stopping should be False with partial_fit")
-        if first_call and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: compute "
-                "the weights on a representative sample with "
-                "sklearn.utils.compute_class_weight and pass them as a dict."
-            )
-        X, y = self._validate_rows(X, y, reset=first_call)
-        _check_partial_fit_first_call(self, classes)
-        unknown = np.setdiff1d(unique_labels(y), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y contains labels {unknown.tolist()} not in classes "
-                f"{self.classes_.tolist()} given on the first call."
-            )
-        if self.classes_.shape[0] < 2:
-            raise ValueError(
-                "The number of classes has to be greater than one; got %d class"
-                % self.classes_.shape[0]
-            )
-        n_columns = 1 if self.classes_.shape[0] == 2 else self.classes_.shape[0]
-        if first_call:
-            coef, intercept = training.initial_weights(None, None, n_columns, X.shape[1], X.dtype)
-            start = training.Start(coef, intercept)
-        else:
-            start = training.Start(
-                self._standard_coef, self._standard_intercept, self._average_coef,
-                self._average_intercept, self.t_, self._total_epochs,
-            )
-            X = X.astype(start.coef.dtype, copy=False)  # the weights' dtype rules
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        validation = np.zeros(X.shape[0], dtype=bool)
-        return self._train(X, y, self.classes_, sample_weight, start, validation, previous,
-                           online=True)
+        return self._partial_fit(X, y, classes, sample_weight)
 
     def decision_function(self, X):
         """One-vs-rest scores ``X @ coef_.T + intercept_``.
@@ -341,10 +202,9 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
             ``+-inf``).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
-                          reset=False)
-        scores = training.scores(X, self.coef_, self.intercept_)
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        X = validate_input(self, X, reset=False)
+        s = scores(X, self.coef_, self.intercept_)
+        return s.ravel() if s.shape[1] == 1 else s
 
     def predict(self, X):
         """Predict class labels.
@@ -418,83 +278,10 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    # ------------------------------------------------------------------ steps of fit
+    # ------------------------------------------------------------------ input
     def _validate_rows(self, X, y, reset):
-        X, y = validate_data(self, X, y, accept_sparse="csr", reset=reset,
-                             dtype=[np.float64, np.float32], order="C",
-                             accept_large_sparse=False)
+        # The package's input contract; the compiled pass reads C-ordered rows and
+        # 32-bit CSR indices.
+        X, y = validate_input(self, X, y, reset=reset, order="C", accept_large_sparse=False)
         check_classification_targets(y)
         return X, y
-
-    def _training_hooks(self):
-        # Per-epoch hooks (see _perceptron_training.EpochRecord); none by default.
-        return None
-
-    def _settings(self, max_iter):
-        names = ("penalty", "alpha", "l1_ratio", "fit_intercept", "tol", "shuffle",
-                 "verbose", "eta0", "random_state", "early_stopping", "n_iter_no_change",
-                 "average")
-        return training.Settings(max_iter=max_iter, **{n: getattr(self, n) for n in names})
-
-    def _train(self, X, y, classes, sample_weight, start, validation, previous,
-               online=False):
-        """Train, fit the temperature, store; or keep ``previous`` on an early Ctrl-C."""
-        if self.class_weight is None:
-            class_weight = np.ones(classes.shape[0])
-        else:
-            class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
-        y_code = np.searchsorted(classes, y).astype(np.intp)
-        rows = training.make_rows(X, y_code, sample_weight, validation)
-        max_iter = 1 if online else self.max_iter
-        result = training.train(rows, class_weight, start, self._settings(max_iter),
-                                hooks=self._training_hooks(), record_margins=self._calibrate)
-        if result.interrupted and result.n_iter == 0:
-            self.__dict__.clear()
-            self.__dict__.update(previous)
-            kept = "the previous fitted model is kept" if "coef_" in previous else \
-                "the estimator stays unfitted"
-            warnings.warn(f"Training interrupted by user before the first epoch "
-                          f"completed; {kept}.", UserWarning)
-            return self
-        if not (np.isfinite(result.coef).all() and np.isfinite(result.intercept).all()):
-            raise ValueError(training.OVERFLOW_MESSAGE.format(result.n_iter))
-        if result.interrupted:
-            warnings.warn(f"Training interrupted by user; keeping the model after epoch "
-                          f"{result.n_iter}, the last completed one (every class from "
-                          "that epoch).", UserWarning)
-        elif (self.tol is not None and max_iter > 1 and result.n_iter == max_iter
-              and not result.stopped_by_hook):
-            warnings.warn("Maximum number of iteration reached before convergence. "
-                          "Consider increasing max_iter to improve the fit.",
-                          ConvergenceWarning)
-        self._store(classes, result, self._temperature(result, rows, online))
-        return self
-
-    def _temperature(self, result, rows, online):
-        """``(temperature, rows behind it)``; ``partial_fit`` pools with the previous."""
-        if not self._calibrate:
-            return 1.0, 0
-        scores, codes, weights = training.held_out_scores(result, rows)
-        temperature, count = fit_temperature(scores, codes, weights), codes.shape[0]
-        previous = getattr(self, "_calibration_rows", 0) if online else 0
-        if previous:
-            # Running estimate in log T, the older rows capped so that T follows the
-            # growing weights.
-            old = min(previous, training.CALIBRATION_ROWS)
-            temperature = float(np.exp((old * np.log(self.temperature_) + count * np.log(
-                temperature)) / (old + count)))
-        return temperature, previous + count
-
-    def _store(self, classes, result, calibration):
-        self.classes_ = classes
-        self.coef_ = result.coef
-        self.intercept_ = result.intercept
-        self.n_iter_ = result.n_iter
-        self.t_ = result.t
-        self.temperature_ = float(calibration[0])
-        self._calibration_rows = int(calibration[1])
-        self._total_epochs = int(result.total_epochs)
-        self._standard_coef = result.standard_coef
-        self._standard_intercept = result.standard_intercept
-        self._average_coef = result.average_coef
-        self._average_intercept = result.average_intercept

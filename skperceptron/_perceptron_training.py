@@ -3,7 +3,8 @@
 Epochs, the stopping rules (tol on each column's mean training objective, or early
 stopping on a validation split), the choice between the averaged and the last weights,
 Ctrl-C, and the per-epoch hooks (see ``_callbacks.py``). It knows nothing of scikit-learn's
-estimator API: the estimator hands it clean arrays and a :class:`Settings` record.
+estimator API: the estimator hands it clean arrays (``_perceptron_data.Rows``) and a
+:class:`Settings` record.
 
 Columns that share a row order form one :class:`Block`, updated in one pass over each
 row. scikit-learn shuffles each one-vs-rest class with its own seed, so with
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.model_selection import StratifiedShuffleSplit
 
 from . import _perceptron_fast
 from ._validation import check_random_state
@@ -28,10 +28,6 @@ PENALTIES = {None: 0, "l1": 1, "l2": 2, "elasticnet": 3}
 # scikit-learn damps intercept updates on sparse rows (their intercept "sees" every row
 # while each weight sees few); matching it keeps coef_ equal on CSR input.
 SPARSE_INTERCEPT_DECAY = 0.01
-
-# Rows whose held-out scores fit the temperature (evenly spaced ones above this):
-# enough for one parameter, and cheap next to the fit.
-CALIBRATION_ROWS = 4_000
 
 OVERFLOW_MESSAGE = (
     "Floating-point under-/overflow occurred at epoch #{}. Scaling input data with "
@@ -68,20 +64,6 @@ class Start:
     average_intercept: object = None
     t: float = 1.0
     total_epochs: int = 0
-
-
-@dataclass
-class Rows:
-    """The training rows as the compiled pass reads them."""
-
-    X: np.ndarray  # dense rows, or shape (0, 0) for CSR
-    data: np.ndarray
-    indices: np.ndarray
-    indptr: np.ndarray
-    sample_weight: np.ndarray
-    y_code: np.ndarray
-    validation: np.ndarray  # bool mask of held-out rows (early stopping)
-    source: object  # the original X, for scoring
 
 
 @dataclass
@@ -151,15 +133,6 @@ class Result:
     stopped_by_hook: bool
 
 
-def make_rows(X, y_code, sample_weight, validation):
-    dtype = X.dtype
-    if sp.issparse(X):
-        return Rows(np.zeros((0, 0), dtype), X.data, X.indices, X.indptr, sample_weight,
-                    y_code, validation, X)
-    empty = np.zeros(0, dtype=np.intc)
-    return Rows(X, np.zeros(0, dtype), empty, empty, sample_weight, y_code, validation, X)
-
-
 def train(rows, class_weight, start, settings, *, hooks=None, record_margins=True):
     """Run the epochs; return a :class:`Result`. ``start``'s arrays are never written."""
     n_columns = start.coef.shape[0]
@@ -210,7 +183,7 @@ def _make_blocks(rows, class_weight, start, settings, rule, record_margins):
     n_rows = rows.y_code.shape[0]
     order = np.flatnonzero(~rows.validation).astype(np.intp)
     blocks = []
-    for cols, seed in zip(groups, seeds):
+    for cols, seed in zip(groups, seeds, strict=True):
         width = cols.stop - cols.start
         W = np.ascontiguousarray(start.coef[cols].T, dtype=dtype)
         if averaging and start.average_coef is not None:
@@ -402,33 +375,6 @@ def _result(rows, blocks, shared, start, settings, loop, averaging):
     )
 
 
-def held_out_scores(result, rows):
-    """Scores, class codes and weights of held-out rows for fitting the temperature.
-
-    The validation split with early stopping (scored by the final ``coef``); else, for
-    the last weights, the progressive-validation scores of the last epoch (each row
-    scored by the weights just before its own update, which the pass computes anyway);
-    for averaged weights, which the pass never scores, the training rows scored by the
-    average (one matrix product; an average over many steps hardly depends on any one
-    row). At most ``CALIBRATION_ROWS`` rows (evenly spaced).
-    """
-    mask = rows.validation
-    if mask.any():
-        idx = np.flatnonzero(mask)
-    else:
-        idx = np.arange(rows.y_code.shape[0])
-    if idx.shape[0] > CALIBRATION_ROWS:
-        idx = idx[:: -(-idx.shape[0] // CALIBRATION_ROWS)]  # evenly spaced rows
-    if mask.any() or result.averaged or result.margins is None:
-        scores = np.asarray(rows.source[idx] @ result.coef.T, dtype=np.float64)
-        scores += result.intercept
-    else:
-        scores = result.margins[idx]
-    if scores.shape[1] == 1:
-        scores = scores[:, 0]
-    return scores, rows.y_code[idx], rows.sample_weight[idx]
-
-
 def sklearn_shuffle_seeds(random_state, n_columns):
     """The per-class seeds scikit-learn's SGD derives from ``random_state``."""
     max_int = np.iinfo(np.int32).max
@@ -442,69 +388,3 @@ def sklearn_shuffle_seeds(random_state, n_columns):
         class_rng.randint(1, max_int)  # drawn for the dataset object, unused for order
         seeds.append(int(class_rng.randint(max_int)))
     return seeds
-
-
-def validation_mask(y, sample_weight, early_stopping, validation_fraction, random_state):
-    """Boolean mask of the stratified validation rows (none without early stopping)."""
-    mask = np.zeros(y.shape[0], dtype=bool)
-    if not early_stopping:
-        return mask
-    splitter = StratifiedShuffleSplit(
-        test_size=validation_fraction, random_state=random_state
-    )
-    idx_train, idx_val = next(splitter.split(np.zeros((y.shape[0], 1)), y))
-    if idx_train.shape[0] == 0 or idx_val.shape[0] == 0:
-        raise ValueError(
-            f"Splitting {y.shape[0]} samples with validation_fraction="
-            f"{validation_fraction} left an empty training or validation set; "
-            "change validation_fraction, add samples or disable early_stopping."
-        )
-    if not np.any(sample_weight[idx_val] > 0):
-        raise ValueError(
-            "The sample weights for validation set are all zero, consider using a"
-            " different random state."
-        )
-    mask[idx_val] = True
-    return mask
-
-
-def initial_weights(coef_init, intercept_init, n_columns, n_features, dtype):
-    """Zeros, or the given initial weights checked against the expected shapes."""
-    if coef_init is None:
-        coef = np.zeros((n_columns, n_features), dtype=dtype)
-    else:
-        coef = np.array(coef_init, dtype=dtype, order="C").reshape(-1, n_features)
-        if coef.shape != (n_columns, n_features):
-            raise ValueError(
-                f"coef_init has shape {np.shape(coef_init)}; expected "
-                f"{(n_columns, n_features)}."
-            )
-    if intercept_init is None:
-        intercept = np.zeros(n_columns, dtype=np.float64)
-    else:
-        intercept = np.array(intercept_init, dtype=np.float64).reshape(-1)
-        if intercept.shape != (n_columns,):
-            raise ValueError(
-                f"intercept_init has shape {np.shape(intercept_init)}; expected "
-                f"({n_columns},)."
-            )
-    return coef, intercept
-
-
-def scores(X, coef, intercept):
-    """``X @ coef.T + intercept`` as 2-D float64; rows that overflow to NaN are redone
-    with the row and the weights scaled to unit size first, giving ``+-inf``."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        scores = np.asarray(X @ coef.T, dtype=np.float64) + intercept
-        bad = np.flatnonzero(np.isnan(scores).any(axis=1))
-        if bad.size:
-            rows = X[bad]
-            size = abs(rows).max(axis=1)
-            size = np.asarray(size.toarray() if sp.issparse(size) else size,
-                              dtype=np.float64).reshape(-1, 1)
-            size[size == 0] = 1.0
-            top = float(np.max(np.abs(coef))) or 1.0
-            unit = rows.multiply(1.0 / size) if sp.issparse(rows) else rows / size
-            inner = np.asarray(unit @ (coef / top).T, dtype=np.float64)
-            scores[bad] = size * (top * inner) + intercept
-    return scores

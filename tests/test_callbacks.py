@@ -166,7 +166,7 @@ def test_validation_score_and_loss_reach_callbacks():
         _mlp("sgd-early-stopping", max_iter=6).set_callbacks(recorder), X_DIG, Y_DIG
     )
     seen = [(m.validation_scores_[-1], m.validation_loss_curve_[-1]) for m in recorder.models]
-    assert seen == list(zip(est.validation_scores_, est.validation_loss_curve_))
+    assert seen == list(zip(est.validation_scores_, est.validation_loss_curve_, strict=True))
     assert recorder.models[-1].loss_curve_ == est.loss_curve_
 
 
@@ -216,6 +216,21 @@ def test_perceptron_epochs_and_stop():
     assert stopped.n_iter_ == 3
     np.testing.assert_array_equal(stopped.coef_, reference.coef_)
     np.testing.assert_array_equal(stopped.intercept_, reference.intercept_)
+
+
+@pytest.mark.parametrize("params", [{}, {"early_stopping": True, "average": True}])
+def test_perceptron_callbacks_only_observe(params):
+    # Default stopping rule and shuffles: the same model as without callbacks, one
+    # epoch task per epoch run.
+    plain = _fit_quietly(PerceptronClassifier(**params), X_DIG, Y_DIG)
+    recorder = Recorder()
+    watched = PerceptronClassifier(**params).set_callbacks(ProgressBar(), recorder)
+    _fit_quietly(watched, X_DIG, Y_DIG)
+    for name in ("coef_", "intercept_", "n_iter_", "t_", "temperature_"):
+        np.testing.assert_array_equal(getattr(watched, name), getattr(plain, name))
+    assert recorder.count(("begin", "epoch")) == recorder.count(("end", "epoch")) == plain.n_iter_
+    assert recorder.count("setup") == recorder.count("teardown") == 1
+    assert _no_monitor_thread()
 
 
 @pytest.mark.parametrize(

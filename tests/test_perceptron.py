@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from scipy.optimize import minimize_scalar
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_iris, make_classification
@@ -17,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron, SGDClassifier
 from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
+from sklearn.utils.fixes import parse_version
 
 from skperceptron import PerceptronClassifier
 
@@ -42,7 +44,7 @@ def textbook_perceptron(X, y, n_epochs):
     w = np.zeros(X.shape[1])
     b = 0.0
     for _ in range(n_epochs):
-        for xi, yi in zip(X, y):
+        for xi, yi in zip(X, y, strict=True):
             if yi * (xi @ w + b) <= 0:
                 w += yi * xi
                 b += yi
@@ -90,17 +92,34 @@ def test_equal_to_sklearn_perceptron(params, target, container):
     np.testing.assert_allclose(ours.decision_function(X), ref.decision_function(X))
 
 
+STOPPING_CASES = [
+    {},  # shuffle=True, tol=1e-3: sklearn's per-class shuffle order and stopping
+    dict(early_stopping=True),
+    dict(early_stopping=True, validation_fraction=0.3, n_iter_no_change=2),
+    dict(penalty="l2", alpha=0.01, random_state=5),
+    dict(tol=None, max_iter=7, random_state=None),
+]
+# The oracle itself moved: scikit-learn's Perceptron(penalty="l2", alpha=0.01,
+# random_state=5) on the multiclass data stops after 12 epochs (n_iter_) with
+# scikit-learn 1.9, which this package matches, and at another epoch before 1.8.
+_SKLEARN_L2_STOP_CHANGED = pytest.mark.skipif(
+    parse_version(sklearn.__version__) < parse_version("1.8"),
+    reason="scikit-learn's Perceptron(penalty='l2', alpha=0.01, random_state=5) changed "
+    "in 1.8: before it, it stops at another epoch (n_iter_) on this data",
+)
+
+
 @pytest.mark.parametrize(
-    "params",
+    "target, params",
     [
-        {},  # shuffle=True, tol=1e-3: sklearn's per-class shuffle order and stopping
-        dict(early_stopping=True),
-        dict(early_stopping=True, validation_fraction=0.3, n_iter_no_change=2),
-        dict(penalty="l2", alpha=0.01, random_state=5),
-        dict(tol=None, max_iter=7, random_state=None),
+        pytest.param(
+            target, params, id=f"{target}-params{i}",
+            marks=[_SKLEARN_L2_STOP_CHANGED] if (target, i) == ("multiclass", 3) else [],
+        )
+        for target in ("binary", "multiclass")
+        for i, params in enumerate(STOPPING_CASES)
     ],
 )
-@pytest.mark.parametrize("target", ["binary", "multiclass"])
 def test_stopping_rules_and_shuffle_match_sklearn(params, target):
     y = Y_BIN if target == "binary" else Y_MC
     if params.get("random_state", 0) is None:
@@ -213,7 +232,7 @@ def test_temperature_fits_progressive_scores_of_the_last_epoch():
     y = np.where(Y_IRIS == 1, 1, -1)
     w, b = textbook_perceptron(X_IRIS, y, 4)
     margins = []
-    for xi, yi in zip(X_IRIS, y):
+    for xi, yi in zip(X_IRIS, y, strict=True):
         margins.append(xi @ w + b)
         if yi * margins[-1] <= 0:
             w, b = w + yi * xi, b + yi

@@ -18,7 +18,7 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import Perceptron
 
-from skperceptron import PerceptronClassifier, _perceptron_fast
+from skperceptron import PerceptronClassifier, _perceptron, _perceptron_fast
 
 X_BIN, Y_BIN = make_classification(300, 8, n_informative=5, random_state=0)
 X_MC, Y_MC = make_classification(300, 8, n_informative=5, n_classes=3, random_state=1)
@@ -58,7 +58,16 @@ class _InterruptingHooks:
 
 
 def _with_hooks(monkeypatch, hooks):
-    monkeypatch.setattr(PerceptronClassifier, "_training_hooks", lambda self: hooks)
+    # The seam where _callbacks hands fit's training loop its hooks object.
+    monkeypatch.setattr(_perceptron, "run_fit", lambda est, fit, *args, **kwargs: fit(hooks))
+
+
+def _interrupt_every_pass(monkeypatch):
+    # partial_fit runs no callback tasks: interrupt its one pass in the kernel.
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_perceptron_fast, "epoch", interrupted)
 
 
 @pytest.mark.parametrize("target", ["binary", "multiclass"])
@@ -115,8 +124,12 @@ def test_interrupt_before_any_epoch_keeps_the_previous_model(monkeypatch, target
     _with_hooks(monkeypatch, _InterruptingHooks(0, "begin"))
     with pytest.warns(UserWarning, match="previous fitted model is kept"):
         est.set_params(max_iter=7).fit(X[:100], y[:100])
+    monkeypatch.undo()
+    _interrupt_every_pass(monkeypatch)
     with pytest.warns(UserWarning, match="previous fitted model is kept"):
         est.partial_fit(X[:50], y[:50])
+    monkeypatch.undo()
+    _with_hooks(monkeypatch, _InterruptingHooks(0, "begin"))
     assert pickle.dumps(est.set_params(max_iter=1000)) == before
     with pytest.warns(UserWarning, match="stays unfitted"):
         fresh = PerceptronClassifier().fit(X, y)
@@ -129,11 +142,7 @@ def test_interrupt_of_partial_fit_keeps_the_previous_model(monkeypatch, target):
     X, y = _data(target, "dense")
     est = PerceptronClassifier().partial_fit(X, y, classes=np.unique(y))
     reference = pickle.dumps(est)
-
-    def interrupted(*args):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(_perceptron_fast, "epoch", interrupted)
+    _interrupt_every_pass(monkeypatch)
     with pytest.warns(UserWarning, match="before the first epoch"):
         est.partial_fit(X, y)
     assert pickle.dumps(est) == reference

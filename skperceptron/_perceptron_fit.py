@@ -1,0 +1,179 @@
+"""The steps of ``PerceptronClassifier.fit`` and ``partial_fit``, validated input on.
+
+From validated rows to the stored model: the class checks, the starting weights (zeros,
+``coef_init`` or a warm start), the class weights, the training loop
+(``_perceptron_training``), how the loop ended said as scikit-learn says it (the
+overflow error, the interrupt and convergence warnings), the temperature of
+``predict_proba`` (``_calibration``) and the one method that writes the fitted
+attributes. The estimator (``_perceptron.py``) holds the parameters, input validation,
+the public methods and the docstrings.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import compute_class_weight
+
+from . import _perceptron_data as data
+from . import _perceptron_training as training
+from ._calibration import fit_temperature, pooled_temperature
+from ._state import transactional
+from ._validation import _check_partial_fit_first_call, _check_sample_weight, unique_labels
+
+# The estimator parameters the training loop reads (its Settings record, with max_iter).
+SETTINGS = ("penalty", "alpha", "l1_ratio", "fit_intercept", "tol", "shuffle", "verbose",
+            "eta0", "random_state", "early_stopping", "n_iter_no_change", "average")
+
+
+class PerceptronFitting:
+    """``_fit`` and ``_partial_fit`` of :class:`PerceptronClassifier`; not for direct use.
+
+    The estimator supplies its parameters, ``_validate_rows`` and ``_calibrate``.
+    """
+
+    # A failed call (bad input, overflow, a failing callback) leaves a fitted model as
+    # it was: every attribute is restored by the same mechanism as the MLPs'.
+    @transactional
+    def _fit(self, X, y, coef_init, intercept_init, sample_weight, hooks):
+        previous = dict(self.__dict__)
+        X, y = self._validate_rows(X, y, reset=True)
+        classes = np.unique(y)  # check_classification_targets has checked the labels
+        n_columns = _n_columns(classes)
+        warm = coef_init is None and self.warm_start and hasattr(self, "coef_")
+        if warm and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"warm_start=True needs the same classes as the fitted model, "
+                f"{self.classes_.tolist()}, but y has classes {classes.tolist()}; set "
+                "warm_start=False to fit a new model."
+            )
+        if warm:
+            coef_init, intercept_init = self.coef_, self.intercept_
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True,
+            allow_all_zero_weights=self.early_stopping,
+        )
+        coef, intercept = data.initial_weights(
+            coef_init, intercept_init, n_columns, X.shape[1], X.dtype
+        )
+        start = training.Start(coef, intercept,
+                               total_epochs=getattr(self, "_total_epochs", 0) if warm else 0)
+        validation = data.validation_mask(y, sample_weight, self.early_stopping,
+                                          self.validation_fraction, self.random_state)
+        rows = data.make_rows(X, _codes(y, classes), sample_weight, validation)
+        return self._train(rows, self._class_weight(classes, y), classes, start, previous,
+                           hooks=hooks)
+
+    @transactional
+    def _partial_fit(self, X, y, classes, sample_weight):
+        previous = dict(self.__dict__)
+        first_call = not hasattr(self, "classes_")
+        if first_call and self.early_stopping:
+            raise ValueError("early_stopping should be False with partial_fit")
+        if first_call and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: compute "
+                "the weights on a representative sample with "
+                "sklearn.utils.compute_class_weight and pass them as a dict."
+            )
+        X, y = self._validate_rows(X, y, reset=first_call)
+        _check_partial_fit_first_call(self, classes)
+        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} not in classes "
+                f"{self.classes_.tolist()} given on the first call."
+            )
+        n_columns = _n_columns(self.classes_)
+        if first_call:
+            start = training.Start(
+                *data.initial_weights(None, None, n_columns, X.shape[1], X.dtype))
+        else:
+            start = training.Start(
+                self._standard_coef, self._standard_intercept, self._average_coef,
+                self._average_intercept, self.t_, self._total_epochs,
+            )
+            X = X.astype(start.coef.dtype, copy=False)  # the weights' dtype rules
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        rows = data.make_rows(X, _codes(y, self.classes_), sample_weight,
+                              np.zeros(X.shape[0], dtype=bool))
+        return self._train(rows, self._class_weight(self.classes_, y), self.classes_, start,
+                           previous, online=True)
+
+    def _class_weight(self, classes, y):
+        if self.class_weight is None:
+            return np.ones(classes.shape[0])
+        return compute_class_weight(self.class_weight, classes=classes, y=y)
+
+    def _train(self, rows, class_weight, classes, start, previous, *, online=False,
+               hooks=None):
+        """Train, fit the temperature, store; or keep ``previous`` on an early Ctrl-C."""
+        max_iter = 1 if online else self.max_iter
+        settings = training.Settings(
+            max_iter=max_iter, **{name: getattr(self, name) for name in SETTINGS})
+        result = training.train(rows, class_weight, start, settings, hooks=hooks,
+                                record_margins=self._calibrate)
+        if result.interrupted and result.n_iter == 0:
+            self.__dict__.clear()
+            self.__dict__.update(previous)
+            kept = "the previous fitted model is kept" if "coef_" in previous else \
+                "the estimator stays unfitted"
+            warnings.warn(f"Training interrupted by user before the first epoch "
+                          f"completed; {kept}.", UserWarning)
+            return self
+        if not (np.isfinite(result.coef).all() and np.isfinite(result.intercept).all()):
+            raise ValueError(training.OVERFLOW_MESSAGE.format(result.n_iter))
+        if result.interrupted:
+            warnings.warn(f"Training interrupted by user; keeping the model after epoch "
+                          f"{result.n_iter}, the last completed one (every class from "
+                          "that epoch).", UserWarning)
+        elif (self.tol is not None and max_iter > 1 and result.n_iter == max_iter
+              and not result.stopped_by_hook):
+            warnings.warn("Maximum number of iteration reached before convergence. "
+                          "Consider increasing max_iter to improve the fit.",
+                          ConvergenceWarning)
+        self._store(classes, result, self._temperature(result, rows, online))
+        return self
+
+    def _temperature(self, result, rows, online):
+        """``(temperature, rows behind it)``; ``partial_fit`` pools with the previous."""
+        if not self._calibrate:
+            return 1.0, 0
+        scores, codes, weights = data.held_out_scores(result, rows)
+        temperature, count = fit_temperature(scores, codes, weights), codes.shape[0]
+        previous = getattr(self, "_calibration_rows", 0) if online else 0
+        if previous:
+            # The older rows capped, so that T follows the growing weights.
+            temperature = pooled_temperature(
+                self.temperature_, min(previous, data.CALIBRATION_ROWS), temperature, count)
+        return temperature, previous + count
+
+    def _store(self, classes, result, calibration):
+        self.classes_ = classes
+        self.coef_ = result.coef
+        self.intercept_ = result.intercept
+        self.n_iter_ = result.n_iter
+        self.t_ = result.t
+        self.temperature_ = float(calibration[0])
+        self._calibration_rows = int(calibration[1])
+        self._total_epochs = int(result.total_epochs)
+        self._standard_coef = result.standard_coef
+        self._standard_intercept = result.standard_intercept
+        self._average_coef = result.average_coef
+        self._average_intercept = result.average_intercept
+
+
+def _n_columns(classes):
+    """One weight column for two classes, one per class (one-vs-rest) otherwise."""
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "The number of classes has to be greater than one; got %d class"
+            % classes.shape[0]
+        )
+    return 1 if classes.shape[0] == 2 else classes.shape[0]
+
+
+def _codes(y, classes):
+    return np.searchsorted(classes, y).astype(np.intp)
