@@ -31,8 +31,8 @@ ALLOWED = {
     "_convergence": {"_solvers"},
     "_fitted": {"_losses", "_network", "_solvers", "_validation"},
     "_base": {"_architecture", "_batches", "_callbacks", "_convergence", "_fitted",
-              "_early_stopping", "_losses", "_network", "_optimizers", "_options", "_persistence", "_prediction",
-              "_solvers", "_state", "_threads", "_validation"},
+              "_early_stopping", "_losses", "_network", "_optimizers", "_options",
+              "_persistence", "_prediction", "_solvers", "_state", "_threads", "_validation"},
     "_calibration": set(),
     # The only importer of sklearn.callback; public callbacks and the display beside it.
     "_callbacks": {"_network"},
