@@ -44,34 +44,38 @@ def probabilities(scores, temperature=1.0):
     proba : ndarray of shape (n_samples, 2) or (n_samples, n_classes)
         Finite probabilities, rows summing to 1.
     """
-    with np.errstate(over="ignore"):  # an overflow is +-inf, handled below
-        z = np.asarray(scores, dtype=np.float64) / temperature
+    z = _scaled_scores(scores, temperature)
     if z.ndim == 1:
         return np.column_stack([expit(-z), expit(z)])
-    top = z.max(axis=1, keepdims=True)
-    infinite = ~np.isfinite(top[:, 0])
-    if infinite.any():
-        # Rows with an infinite top score (or all -inf): the classes at the top share
-        # the probability, as the finite limit would give.
-        rows = z[infinite]
-        z = z.copy()
-        z[infinite] = np.where(rows == top[infinite], 0.0, -np.inf)
     return softmax(z, axis=1)
 
 
 def log_probabilities(scores, temperature=1.0):
     """Logarithm of :func:`probabilities`, computed without forming tiny exponentials."""
-    with np.errstate(over="ignore"):  # an overflow is +-inf, handled below
-        z = np.asarray(scores, dtype=np.float64) / temperature
+    z = _scaled_scores(scores, temperature)
     if z.ndim == 1:
         return np.column_stack([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)])
+    return log_softmax(z, axis=1)
+
+
+def _scaled_scores(scores, temperature):
+    """``scores / temperature`` in float64, ready for the binary or multiclass link.
+
+    An overflow gives +-inf, which the links handle; in a multiclass row with an
+    infinite top score (or all -inf) the classes at the top share the probability, as
+    the finite limit would give.
+    """
+    with np.errstate(over="ignore"):
+        z = np.asarray(scores, dtype=np.float64) / temperature
+    if z.ndim == 1:
+        return z
     top = z.max(axis=1, keepdims=True)
     infinite = ~np.isfinite(top[:, 0])
     if infinite.any():
         rows = z[infinite]
         z = z.copy()
         z[infinite] = np.where(rows == top[infinite], 0.0, -np.inf)
-    return log_softmax(z, axis=1)
+    return z
 
 
 def _scale(scores):
