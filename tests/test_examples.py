@@ -7,6 +7,7 @@ test checks that the example produced at least one non-empty image, not only tha
 exited cleanly.
 """
 
+import ast
 import os
 import subprocess
 import sys
@@ -36,9 +37,26 @@ DRIVER = textwrap.dedent(
 )
 
 
+# Packages of the optional extras; an example importing one is skipped without it.
+OPTIONAL = {"dask", "dask_ml", "distributed", "mlflow", "onnx", "onnxruntime", "rich",
+            "skl2onnx"}
+# Our optional modules and the extras they import.
+OPTIONAL_MODULES = {"skperceptron.onnx": ["skl2onnx", "onnx", "onnxruntime"]}
+
+
 def _needs(example):
-    source = example.read_text()
-    return ["distributed"] if "from distributed import" in source else []
+    needed = []
+    for node in ast.walk(ast.parse(example.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
+        for name in names:
+            needed += [name.split(".")[0]] if name.split(".")[0] in OPTIONAL else []
+            needed += OPTIONAL_MODULES.get(name, [])
+    return sorted(set(needed))
 
 
 def test_every_example_is_collected():
