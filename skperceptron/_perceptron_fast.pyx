@@ -1,4 +1,3 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """One epoch of the perceptron's online update for a block of one-vs-rest columns.
 
 Everything else (validation, shuffling, stopping rules, calibration) lives in
