@@ -35,7 +35,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from skperceptron import MLPClassifier, _fused
 
 # run.py's helpers; run as ``python benchmarks/cpu_scaling.py``, this folder is on sys.path.
-from run import Clock, interleave, quiet, stats, torch, torch_epoch_seconds
+from run import Clock, interleave, stats, steady_epoch, torch, torch_epoch_seconds
 
 HIDDEN = (256, 128)
 BATCH = 256
@@ -62,22 +62,6 @@ def _policy_module():
         if hasattr(module, "SMALL_GEMM_MULTIPLY_ADDS"):
             return module
     return None
-
-
-def steady_epoch(make, X, y, epochs, clock, setup=None):
-    """Seconds per epoch of ``make(max_iter).fit``: 1 + epochs epochs minus one."""
-
-    def run():
-        seconds = []
-        for max_iter in (1, 1 + epochs):
-            est = make(max_iter)
-            with quiet():
-                start = clock.now()
-                est.fit(X, y)
-                seconds.append(clock.now() - start)
-        return (seconds[1] - seconds[0]) / epochs
-
-    return run
 
 
 def training_contenders(X, y, threads, epochs, policy):

@@ -35,13 +35,12 @@ from threadpoolctl import threadpool_limits
 
 from skperceptron import _fused
 from skperceptron._activations import Activation
-from skperceptron._blas import axpy, scal
 from skperceptron._network import Objective, initial_theta
 from skperceptron._optimizers import Adam
 
 # run.py's floor and clock. Run as ``python benchmarks/fused_step.py``, this folder is
 # on sys.path.
-from run import Clock, mlp_gemm_floor
+from run import Clock, mlp_gemm_floor, numpy_adam_update
 
 BATCH = 256
 HIDDEN = (256, 128)
@@ -82,19 +81,7 @@ def blas_adam_step(opt, buf):
     """``Adam.step`` as it was before the kernel: nine passes, BLAS axpy/scal."""
 
     def step(theta, grad):
-        s = opt.state
-        s["t"] += 1
-        lr = float(opt.learning_rate)
-        m, v = s["m"], s["v"]
-        scal(opt.beta_1, m)
-        axpy(1.0 - opt.beta_1, grad, m)
-        np.square(grad, out=buf)
-        scal(opt.beta_2, v)
-        axpy(1.0 - opt.beta_2, buf, v)
-        np.sqrt(v, out=buf)
-        np.add(buf, opt.epsilon, out=buf)
-        np.divide(m, buf, out=buf)
-        axpy(-lr, buf, theta)
+        numpy_adam_update(opt, theta, grad, buf)
 
     return step
 

@@ -112,32 +112,55 @@ def mlp_gemm_floor(clock, n_features, hidden, n_outputs, batch_sizes, dtype):
     return clock.now() - start
 
 
+def steady_epoch(make, X, y, epochs, clock):
+    """Seconds per epoch of ``make(max_iter).fit``: a fit of 1 + epochs epochs minus a
+    fit of one, so that validation and initialisation (paid once per fit) cancel out."""
+
+    def run():
+        seconds = []
+        for max_iter in (1, 1 + epochs):
+            est = make(max_iter)
+            with quiet():
+                start = clock.now()
+                est.fit(X, y)
+                seconds.append(clock.now() - start)
+        return (seconds[1] - seconds[0]) / epochs
+
+    return run
+
+
 def batch_sizes(n, batch):
     return [min(batch, n - s) for s in range(0, n, batch)]
 
 
 # ------------------------------------------------- Adam before the kernel
-def _numpy_adam_step(self, theta, grad):
-    """``Adam.step`` as it was before the one-pass kernel: nine passes over the
-    parameters through BLAS ``axpy``/``scal`` and numpy (no weight decay here)."""
+def numpy_adam_update(opt, theta, grad, buf):
+    """One ``Adam.step`` of ``opt`` as it was before the one-pass kernel: nine passes over
+    the parameters through BLAS ``axpy``/``scal`` and numpy, ``buf`` a scratch vector
+    (no weight decay here)."""
     from skperceptron._blas import axpy, scal
 
-    s = self.state
+    s = opt.state
+    s["t"] += 1
+    lr = float(opt.learning_rate)
+    m, v = s["m"], s["v"]
+    scal(opt.beta_1, m)
+    axpy(1.0 - opt.beta_1, grad, m)
+    np.square(grad, out=buf)
+    scal(opt.beta_2, v)
+    axpy(1.0 - opt.beta_2, buf, v)
+    np.sqrt(v, out=buf)
+    np.add(buf, opt.epsilon, out=buf)
+    np.divide(m, buf, out=buf)
+    axpy(-lr, buf, theta)
+
+
+def _numpy_adam_step(self, theta, grad):
+    """``Adam.step`` replaced by :func:`numpy_adam_update`, with a reused scratch."""
     buf = _SCRATCH.get(theta.shape + (theta.dtype,))
     if buf is None:
         buf = _SCRATCH.setdefault(theta.shape + (theta.dtype,), np.empty_like(theta))
-    s["t"] += 1
-    lr = float(self.learning_rate)
-    m, v = s["m"], s["v"]
-    scal(self.beta_1, m)
-    axpy(1.0 - self.beta_1, grad, m)
-    np.square(grad, out=buf)
-    scal(self.beta_2, v)
-    axpy(1.0 - self.beta_2, buf, v)
-    np.sqrt(v, out=buf)
-    np.add(buf, self.epsilon, out=buf)
-    np.divide(m, buf, out=buf)
-    axpy(-lr, buf, theta)
+    numpy_adam_update(self, theta, grad, buf)
 
 
 _SCRATCH = {}
@@ -205,18 +228,7 @@ def adam_epoch_case(threads, args, classification, dtype):
                   tol=0.0, n_iter_no_change=np.inf, random_state=0)
 
     def fit(Estimator):
-        # Steady-state seconds per epoch: a fit of 1 + epochs epochs minus a fit of one,
-        # so that validation and initialisation (paid once per fit) cancel out.
-        def run():
-            seconds = []
-            for max_iter in (1, 1 + epochs):
-                est = Estimator(max_iter=max_iter, **params)
-                with quiet():
-                    start = clock.now()
-                    est.fit(X, y)
-                    seconds.append(clock.now() - start)
-            return (seconds[1] - seconds[0]) / epochs
-        return run
+        return steady_epoch(lambda k: Estimator(max_iter=k, **params), X, y, epochs, clock)
 
     contenders = {"ours": fit(Ours), "sklearn": fit(Theirs)}
     if args.numpy_adam:
