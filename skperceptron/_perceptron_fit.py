@@ -113,7 +113,9 @@ class PerceptronFitting:
         max_iter = 1 if online else self.max_iter
         settings = training.Settings(
             max_iter=max_iter, **{name: getattr(self, name) for name in SETTINGS})
-        if hooks is not None:  # each epoch's model, built only if a callback asks
+        # Each epoch's model, built only if a callback asks (hooks that only count
+        # epochs, the bare HOOKS protocol, have no ``start_models``).
+        if hasattr(hooks, "start_models"):
             hooks.start_models(lambda epoch_result: self._attributes(
                 classes, epoch_result, self._temperature(epoch_result, rows, online)))
         result = training.train(rows, class_weight, start, settings, hooks=hooks,
