@@ -365,6 +365,11 @@ PERCEPTRON_CASES = {
     "average": ({"average": True, "random_state": 0}, X_DIG, Y_DIG),
     "average-int": ({"average": 300, "shuffle": False}, X_DIG, Y_DIG % 2),
     "csr": ({"random_state": 0, "penalty": "l1", "alpha": 1e-4}, X_CSR, Y_DIG),
+    # An L2 shrink keeps the weights scaled lazily: the epoch's copy folds the scale.
+    "l2-float32": ({"penalty": "l2", "alpha": 1e-3, "random_state": 0,
+                    "class_weight": "balanced"}, X_DIG.astype(np.float32), Y_DIG),
+    "csr-elasticnet": ({"penalty": "elasticnet", "alpha": 1e-3, "shuffle": False},
+                       X_CSR, Y_DIG),
     "csr-average": ({"average": 100, "random_state": 0}, X_CSR, Y_DIG % 2),
     "early-stopping": ({"early_stopping": True, "random_state": 0, "tol": None},
                        X_DIG, Y_DIG),
