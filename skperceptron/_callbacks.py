@@ -11,7 +11,9 @@ context into the per-epoch hooks the training loops call (see the loops'
   epoch, the one ``fit(max_iter=k)`` would return (with early stopping, the best
   weights so far), carrying the curves up to that epoch: ``loss_curve_``,
   ``validation_scores_`` and ``validation_loss_curve_``, so that callbacks see the
-  validation score and loss, not only the training data;
+  validation score and loss, not only the training data; for the perceptron, the
+  model of ``fit(max_iter=k)`` in every fitted attribute (averaged weights, ``t_``,
+  ``temperature_``), built from the epoch's copied weights only when a callback asks;
 - a truthy ``on_fit_task_end`` at an epoch asks the loop to stop after that epoch.
 
 Teardown. scikit-learn tears callbacks down in the ``finally`` of the context manager
