@@ -4,9 +4,10 @@ From validated rows to the stored model: the class checks, the starting weights 
 ``coef_init`` or a warm start), the class weights, the training loop
 (``_perceptron_training``), how the loop ended said as scikit-learn says it (the
 overflow error, the interrupt and convergence warnings), the temperature of
-``predict_proba`` (``_calibration``) and the one method that writes the fitted
-attributes. The estimator (``_perceptron.py``) holds the parameters, input validation,
-the public methods and the docstrings.
+``predict_proba`` (``_calibration``) and the one method that makes the fitted
+attributes (of the fit, and of each epoch's model that callbacks ask for). The
+estimator (``_perceptron.py``) holds the parameters, input validation, the public
+methods and the docstrings.
 """
 
 import warnings
