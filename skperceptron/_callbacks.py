@@ -11,7 +11,9 @@ context into the per-epoch hooks the training loops call (see the loops'
   epoch, the one ``fit(max_iter=k)`` would return (with early stopping, the best
   weights so far), carrying the curves up to that epoch: ``loss_curve_``,
   ``validation_scores_`` and ``validation_loss_curve_``, so that callbacks see the
-  validation score and loss, not only the training data;
+  validation score and loss, not only the training data; for the perceptron, the
+  model of ``fit(max_iter=k)`` in every fitted attribute (averaged weights, ``t_``,
+  ``temperature_``), built from the epoch's copied weights only when a callback asks;
 - a truthy ``on_fit_task_end`` at an epoch asks the loop to stop after that epoch.
 
 Teardown. scikit-learn tears callbacks down in the ``finally`` of the context manager
@@ -151,8 +153,13 @@ class EpochHooks:
         """
         self._history = _History.starting_from(self._estimator, start_model)
 
+    def start_models(self, attributes_of):
+        """Called by the perceptron before training: ``attributes_of(result)`` gives the
+        fitted attributes of the ``Result`` an epoch record's ``model()`` returns."""
+        self._history = _EpochModels(attributes_of)
+
     def epoch_begin(self, epoch):
-        if self._history is None:  # the perceptron: no weights to reconstruct
+        if self._history is None:  # no weights to reconstruct
             self._history = _History.starting_from(self._estimator, None)
         self._open = self._context.subcontext(task_name="epoch")
         self._open.call_on_fit_task_begin(estimator=self._estimator, **self._data)
@@ -258,3 +265,21 @@ class _History:
             if curve is not None:
                 attributes[name] = list(curve)
         return attributes
+
+
+class _EpochModels:
+    """The perceptron's history: each epoch's model, built from its record on demand.
+
+    The record's ``model()`` folds copies of the epoch's weights taken at its end; the
+    attributes (the temperature included, calibrated as ``fit(max_iter=k)`` would) are
+    computed only when a callback asks for the epoch's ``fitted_estimator``.
+    """
+
+    def __init__(self, attributes_of):
+        self.attributes_of = attributes_of
+
+    def append(self, record):
+        pass
+
+    def attributes(self, record):
+        return None if record.model is None else self.attributes_of(record.model())

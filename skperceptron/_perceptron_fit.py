@@ -4,9 +4,10 @@ From validated rows to the stored model: the class checks, the starting weights 
 ``coef_init`` or a warm start), the class weights, the training loop
 (``_perceptron_training``), how the loop ended said as scikit-learn says it (the
 overflow error, the interrupt and convergence warnings), the temperature of
-``predict_proba`` (``_calibration``) and the one method that writes the fitted
-attributes. The estimator (``_perceptron.py``) holds the parameters, input validation,
-the public methods and the docstrings.
+``predict_proba`` (``_calibration``) and the one method that makes the fitted
+attributes (of the fit, and of each epoch's model that callbacks ask for). The
+estimator (``_perceptron.py``) holds the parameters, input validation, the public
+methods and the docstrings.
 """
 
 import warnings
@@ -113,6 +114,11 @@ class PerceptronFitting:
         max_iter = 1 if online else self.max_iter
         settings = training.Settings(
             max_iter=max_iter, **{name: getattr(self, name) for name in SETTINGS})
+        # Each epoch's model, built only if a callback asks (hooks that only count
+        # epochs, the bare HOOKS protocol, have no ``start_models``).
+        if hasattr(hooks, "start_models"):
+            hooks.start_models(lambda epoch_result: self._attributes(
+                classes, epoch_result, self._temperature(epoch_result, rows, online)))
         result = training.train(rows, class_weight, start, settings, hooks=hooks,
                                 record_margins=self._calibrate)
         if result.interrupted and result.n_iter == 0:
@@ -134,7 +140,8 @@ class PerceptronFitting:
             warnings.warn("Maximum number of iteration reached before convergence. "
                           "Consider increasing max_iter to improve the fit.",
                           ConvergenceWarning)
-        self._store(classes, result, self._temperature(result, rows, online))
+        self.__dict__.update(
+            self._attributes(classes, result, self._temperature(result, rows, online)))
         return self
 
     def _temperature(self, result, rows, online):
@@ -150,19 +157,23 @@ class PerceptronFitting:
                 self.temperature_, min(previous, data.CALIBRATION_ROWS), temperature, count)
         return temperature, previous + count
 
-    def _store(self, classes, result, calibration):
-        self.classes_ = classes
-        self.coef_ = result.coef
-        self.intercept_ = result.intercept
-        self.n_iter_ = result.n_iter
-        self.t_ = result.t
-        self.temperature_ = float(calibration[0])
-        self._calibration_rows = int(calibration[1])
-        self._total_epochs = int(result.total_epochs)
-        self._standard_coef = result.standard_coef
-        self._standard_intercept = result.standard_intercept
-        self._average_coef = result.average_coef
-        self._average_intercept = result.average_intercept
+    @staticmethod
+    def _attributes(classes, result, calibration):
+        """The fitted attributes of a training :class:`~._perceptron_training.Result`."""
+        return {
+            "classes_": classes,
+            "coef_": result.coef,
+            "intercept_": result.intercept,
+            "n_iter_": result.n_iter,
+            "t_": result.t,
+            "temperature_": float(calibration[0]),
+            "_calibration_rows": int(calibration[1]),
+            "_total_epochs": int(result.total_epochs),
+            "_standard_coef": result.standard_coef,
+            "_standard_intercept": result.standard_intercept,
+            "_average_coef": result.average_coef,
+            "_average_intercept": result.average_intercept,
+        }
 
 
 def _n_columns(classes):

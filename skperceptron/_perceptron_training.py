@@ -14,7 +14,8 @@ the end of every epoch all columns are at the same epoch: an interrupt keeps tha
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
@@ -112,6 +113,9 @@ class EpochRecord:
     validation_score: object
     validation_loss: object = None
     theta: object = None
+    # With hooks: a no-argument callable giving the epoch's :class:`Result` (the one
+    # ``max_iter=epoch`` would end with), built from copies taken at the epoch's end.
+    model: object = None
 
 
 @dataclass
@@ -138,7 +142,7 @@ def train(rows, class_weight, start, settings, *, hooks=None, record_margins=Tru
     n_columns = start.coef.shape[0]
     rule = _update_rule(settings, rows, n_columns)
     blocks, shared = _make_blocks(rows, class_weight, start, settings, rule, record_margins)
-    loop = _Loop(rows, blocks, shared, settings, rule, hooks, start.total_epochs)
+    loop = _Loop(rows, blocks, shared, settings, rule, hooks, start)
     loop.run()
     return _result(rows, blocks, shared, start, settings, loop, rule["average"] > 0)
 
@@ -214,7 +218,7 @@ def _make_blocks(rows, class_weight, start, settings, rule, record_margins):
 class _Loop:
     """The epoch loop's running state and its per-epoch steps."""
 
-    def __init__(self, rows, blocks, shared, settings, rule, hooks, total_epochs):
+    def __init__(self, rows, blocks, shared, settings, rule, hooks, start):
         self.rows, self.blocks, self.shared = rows, blocks, shared
         self.settings, self.rule, self.hooks = settings, rule, hooks
         n_columns = shared["b"].shape[0]
@@ -226,7 +230,7 @@ class _Loop:
         self.interrupted = self.stopped_by_hook = False
         self.started = time.time()
         self.objective = shared["state"]["objective"]  # a view, refreshed by each pass
-        self.total_epochs = total_epochs
+        self.start = start
 
     def run(self):
         hooks = self.hooks
@@ -332,8 +336,20 @@ class _Loop:
         if self.rule["compute_objective"]:
             loss = float(np.mean(self.shared["state"]["loss"]) / self.n_train)
         score = float(np.mean(-current)) if self.settings.early_stopping else None
-        return EpochRecord(epoch=epoch + 1, total_epochs=self.total_epochs + epoch + 1, loss=loss,
-                           validation_score=score)
+        return EpochRecord(epoch=epoch + 1, total_epochs=self.start.total_epochs + epoch + 1,
+                           loss=loss, validation_score=score, model=self._snapshot(epoch))
+
+    def _snapshot(self, epoch):
+        # Copies of what the epoch's Result is made of; the Result itself is built only
+        # if asked for (``finish`` folds the copies, the training arrays go on).
+        blocks = [replace(block, W=block.W.copy(), AW=block.AW.copy(),
+                          state=block.state.copy(), margins=block.margins.copy())
+                  for block in self.blocks]
+        shared = {"b": self.shared["b"].copy(), "ab": self.shared["ab"].copy()}
+        ended = SimpleNamespace(n_iter=epoch + 1, interrupted=False, stopped_by_hook=False)
+        args = (self.rows, blocks, shared, self.start, self.settings, ended,
+                self.rule["average"] > 0)
+        return lambda: _result(*args)
 
     def _restore_last_completed_epoch(self, before):
         # Blocks that ran (part of) the interrupted epoch go back to the state saved at

@@ -354,3 +354,86 @@ def test_set_callbacks_needs_scikit_learn_1_9():
     lines = done.stdout.splitlines()
     assert len(lines) == 2
     assert all("scikit-learn >= 1.9" in line for line in lines)
+
+
+X_CSR = __import__("scipy.sparse", fromlist=["csr_matrix"]).csr_matrix(X_DIG)
+PERCEPTRON_CASES = {
+    "multiclass": ({"shuffle": False}, X_DIG, Y_DIG),
+    "multiclass-shuffle": ({"random_state": 0}, X_DIG, Y_DIG),
+    "binary-shuffle": ({"random_state": 1}, X_DIG, Y_DIG % 2),
+    "binary-no-shuffle": ({"shuffle": False}, X_DIG, Y_DIG % 2),
+    "average": ({"average": True, "random_state": 0}, X_DIG, Y_DIG),
+    "average-int": ({"average": 300, "shuffle": False}, X_DIG, Y_DIG % 2),
+    "csr": ({"random_state": 0, "penalty": "l1", "alpha": 1e-4}, X_CSR, Y_DIG),
+    # An L2 shrink keeps the weights scaled lazily: the epoch's copy folds the scale.
+    "l2-float32": ({"penalty": "l2", "alpha": 1e-3, "random_state": 0,
+                    "class_weight": "balanced"}, X_DIG.astype(np.float32), Y_DIG),
+    "csr-elasticnet": ({"penalty": "elasticnet", "alpha": 1e-3, "shuffle": False},
+                       X_CSR, Y_DIG),
+    "csr-average": ({"average": 100, "random_state": 0}, X_CSR, Y_DIG % 2),
+    "early-stopping": ({"early_stopping": True, "random_state": 0, "tol": None},
+                       X_DIG, Y_DIG),
+    "early-stopping-stops": ({"early_stopping": True, "random_state": 0,
+                              "n_iter_no_change": 2, "average": True}, X_DIG, Y_DIG),
+}
+PERCEPTRON_ATTRIBUTES = ("classes_", "coef_", "intercept_", "n_iter_", "t_", "temperature_",
+                         "_standard_coef", "_standard_intercept", "_average_coef",
+                         "_average_intercept", "_total_epochs", "_calibration_rows")
+
+
+def _assert_same_perceptron(model, reference):
+    for name in PERCEPTRON_ATTRIBUTES:
+        a, b = getattr(model, name), getattr(reference, name)
+        if a is None or b is None:
+            assert a is b is None, name
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=name)
+            assert np.asarray(a).dtype == np.asarray(b).dtype, name
+    np.testing.assert_array_equal(model.predict_proba(X_DIG), reference.predict_proba(X_DIG))
+
+
+@pytest.mark.parametrize("case", PERCEPTRON_CASES)
+def test_perceptron_epoch_k_model_is_fit_with_max_iter_k(case):
+    params, X, y = PERCEPTRON_CASES[case]
+    recorder = Recorder()
+    est = _fit_quietly(PerceptronClassifier(max_iter=6, **params).set_callbacks(recorder), X, y)
+    assert len(recorder.models) == est.n_iter_ == recorder.count(("end", "epoch"))
+    assert est.n_iter_ >= 3
+    for k, model in enumerate(recorder.models, start=1):
+        reference = _fit_quietly(PerceptronClassifier(max_iter=k, **params), X, y)
+        assert model.n_iter_ == reference.n_iter_ == k
+        _assert_same_perceptron(model, reference)
+    # The last epoch's model is the fitted one, and callbacks changed nothing.
+    _assert_same_perceptron(recorder.models[-1], est)
+    _assert_same_perceptron(est, _fit_quietly(PerceptronClassifier(max_iter=6, **params), X, y))
+
+
+def test_perceptron_warm_start_epoch_models_continue_the_first_fit():
+    first = _fit_quietly(PerceptronClassifier(max_iter=2, warm_start=True, random_state=0),
+                         X_DIG, Y_DIG)
+    recorder = Recorder()
+    second = copy.deepcopy(first).set_params(max_iter=3).set_callbacks(recorder)
+    _fit_quietly(second, X_DIG, Y_DIG)
+    assert len(recorder.models) == 3
+    for k, model in enumerate(recorder.models, start=1):
+        reference = _fit_quietly(copy.deepcopy(first).set_params(max_iter=k), X_DIG, Y_DIG)
+        _assert_same_perceptron(model, reference)
+
+
+def test_perceptron_scoring_monitor_one_row_per_epoch_equal_to_refits():
+    monitor = ScoringMonitor(scoring="neg_log_loss")
+    params = {"random_state": 0, "tol": None}
+    _fit_quietly(PerceptronClassifier(max_iter=4, **params).set_callbacks(monitor),
+                 X_DIG, Y_DIG)
+    rows = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
+    expected = []
+    for k in range(1, 5):
+        refit = _fit_quietly(PerceptronClassifier(max_iter=k, **params), X_DIG, Y_DIG)
+        expected.append(-_log_loss(Y_DIG, refit.predict_proba(X_DIG)))
+    assert [r["neg_log_loss"] for r in rows] == pytest.approx(expected, rel=1e-12)
+    assert len(set(expected)) == 4  # the epochs' models differ
+
+
+def _log_loss(y, proba):
+    # The textbook mean negative log-likelihood of the true class.
+    return float(np.mean(-np.log(np.clip(proba[np.arange(y.shape[0]), y], 1e-15, None))))
