@@ -27,6 +27,7 @@ _LOG_TINY = math.log(np.finfo(np.float64).tiny)
 _LOG_HUGE = math.log(np.finfo(np.float64).max)
 _RTOL = 1e-4  # precision of log(beta) = precision of log(T)
 _GTOL = 1e-5  # derivative of the mean log loss in log(beta) counted as zero
+_STEP_TOL = 1e-2  # a Newton step this small (relative) is the last one
 
 
 def probabilities(scores, temperature=1.0):
@@ -171,9 +172,12 @@ def _minimise(problem):
     The loss is convex in beta, so Newton steps converge fast and the sign of the
     derivative brackets the minimum; a step that leaves the bracket is replaced by a
     geometric bisection. Stops once ``|dL / dlog(beta)| < _GTOL`` (the loss is flat
-    there) or the bracket is narrower than ``_RTOL`` in log(beta).
+    there), the bracket is narrower than ``_RTOL`` in log(beta), or a Newton step
+    inside the bracket moves beta by less than ``_STEP_TOL`` (relative): that step is
+    returned without another evaluation, since Newton's error after it is of the order
+    of its square (below 1e-4 relative), which saves one of the 5-7 vectorised passes.
     """
-    lo, hi = np.exp(-LOG_RANGE), np.exp(LOG_RANGE)
+    lo, hi = math.exp(-LOG_RANGE), math.exp(LOG_RANGE)
     beta = 1.0
     for _ in range(_MAX_ITER):
         grad, curvature = problem.derivatives(beta)
@@ -183,10 +187,13 @@ def _minimise(problem):
             lo = beta
         if abs(grad) * beta < _GTOL or hi <= lo * (1.0 + _RTOL):
             break
-        step = beta - grad / curvature if curvature > 0 else np.nan
+        step = beta - grad / curvature if curvature > 0 else math.nan
         if not (lo < step < hi):
-            step = np.sqrt(lo * hi)
-        beta = step
+            beta = math.sqrt(lo * hi)
+        elif abs(step - beta) < _STEP_TOL * beta:
+            return float(step)  # converged: its error is of the order of the step squared
+        else:
+            beta = step
     return float(beta)
 
 
