@@ -29,7 +29,8 @@ _LOG_TINY = math.log(np.finfo(np.float64).tiny)
 _LOG_HUGE = math.log(np.finfo(np.float64).max)
 _RTOL = 1e-4  # precision of log(beta) = precision of log(T)
 _GTOL = 1e-5  # derivative of the mean log loss in log(beta) counted as zero
-_STEP_TOL = 1e-2  # a Newton step this small (relative) is the last one
+_STEP_TOL = 1e-2  # a Newton step this small (relative) is the last one, if the one
+_CONVERGING = 0.2  # before it moved beta by less than this (Newton converging)
 
 
 def probabilities(scores, temperature=1.0):
@@ -194,7 +195,7 @@ def _minimise(problem):
     of its square (below 1e-4 relative), which saves a vectorised pass.
     """
     lo, hi = math.exp(-LOG_RANGE), math.exp(LOG_RANGE)
-    beta = 1.0
+    beta, last = 1.0, math.inf  # last: the previous step's relative size
     for _ in range(_MAX_ITER):
         grad, curvature = problem.derivatives(beta)
         if grad > 0:
@@ -211,11 +212,11 @@ def _minimise(problem):
             # the geometric mean of both (at most a factor e).
             step = math.sqrt(step * beta * math.exp(min(-grad * beta / bend, 1.0)))
         if not (lo < step < hi):
-            beta = math.sqrt(lo * hi)
-        elif abs(step - beta) < _STEP_TOL * beta:
+            step = math.sqrt(lo * hi)
+        move = abs(step - beta) / beta
+        if move < _STEP_TOL and last < _CONVERGING:
             return float(step)  # converged: its error is of the order of the step squared
-        else:
-            beta = step
+        beta, last = step, move
     return float(beta)
 
 
