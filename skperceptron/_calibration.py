@@ -166,11 +166,17 @@ def fit_temperature(scores, y, sample_weight=None):
     scores = np.asarray(scores, dtype=np.float64)
     y = np.asarray(y)
     w = np.ones(y.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-    finite = np.isfinite(scores)
-    if not finite.all():  # an overflowed score tells nothing about the scale
-        keep = finite if scores.ndim == 1 else finite.all(axis=1)
-        scores, y, w = scores[keep], y[keep], w[keep]
-    r = _scale(scores)
+    flat = scores.ravel()
+    with np.errstate(over="ignore", invalid="ignore"):
+        square = float(np.dot(flat, flat))
+    if 0.0 < square < math.inf:  # every score finite and the sum of squares too
+        r = math.sqrt(square / flat.size)
+    else:
+        finite = np.isfinite(scores)
+        if not finite.all():  # an overflowed score tells nothing about the scale
+            keep = finite if scores.ndim == 1 else finite.all(axis=1)
+            scores, y, w = scores[keep], y[keep], w[keep]
+        r = _scale(scores)
     total = w.sum()
     if r == 0.0 or total <= 0:
         return 1.0
