@@ -10,8 +10,10 @@ product) give the limits of the finite case.
 The search is over ``log T`` on a bounded range and is solved as a safeguarded Newton
 iteration on ``beta = r / T`` (``r`` the root-mean-square score, so ``beta`` is near 1):
 the log loss of ``link(beta * z)`` is convex in ``beta`` for both links, so Newton
-steps converge in a handful of vectorised passes, and a step that leaves the current
-bracket of the minimum is replaced by a geometric bisection.
+steps (blended with steps in ``log beta`` where the loss flattens) converge in 3-5
+vectorised passes, and a step that leaves the current bracket of the minimum is
+replaced by a geometric bisection. It runs inside every ``fit``, so each pass is kept
+to a few numpy calls (row sums as matrix-vector products, no ``max(axis=1)``).
 """
 
 import math
@@ -27,6 +29,8 @@ _LOG_TINY = math.log(np.finfo(np.float64).tiny)
 _LOG_HUGE = math.log(np.finfo(np.float64).max)
 _RTOL = 1e-4  # precision of log(beta) = precision of log(T)
 _GTOL = 1e-5  # derivative of the mean log loss in log(beta) counted as zero
+_STEP_TOL = 1e-2  # a Newton step this small (relative) is the last one, if the one
+_CONVERGING = 0.2  # before it moved beta by less than this (Newton converging)
 
 
 def probabilities(scores, temperature=1.0):
@@ -110,18 +114,29 @@ class _Multiclass:
     def __init__(self, z, y, w):
         # Scores shifted so that each row's top is 0: exp(beta * z) never overflows for
         # beta > 0, and the derivatives (differences of scores) are unchanged.
-        self.z = z - z.max(axis=1, keepdims=True)
-        self.z2 = self.z * self.z
+        self.z = z - _row_max(z)[:, None]
         self.w = w
-        self.true = self.z[np.arange(z.shape[0]), y]
-        self.ones = np.ones(z.shape[1])
+        n_rows, n_classes = z.shape
+        self.true = self.z.ravel()[np.arange(n_rows) * n_classes + y]
+        self.ones = np.ones(n_classes)
 
     def derivatives(self, beta):
+        # Row sums as matrix-vector products: faster than sum(axis=1) or einsum.
         e = np.exp(beta * self.z)
-        total = e @ self.ones  # a matrix-vector product: faster than sum(axis=1)
-        mean = np.einsum("ik,ik->i", e, self.z) / total
-        second = np.einsum("ik,ik->i", e, self.z2) / total
+        total = e @ self.ones
+        ez = e * self.z
+        mean = (ez @ self.ones) / total
+        ez *= self.z
+        second = (ez @ self.ones) / total
         return np.dot(self.w, mean - self.true), np.dot(self.w, second - mean * mean)
+
+
+def _row_max(z):
+    """``z.max(axis=1)`` column by column: numpy reduces a short row axis ~6x slower."""
+    top = z[:, 0].copy()
+    for k in range(1, z.shape[1]):
+        np.maximum(top, z[:, k], out=top)
+    return top
 
 
 def pooled_temperature(old, old_rows, new, new_rows):
@@ -151,11 +166,17 @@ def fit_temperature(scores, y, sample_weight=None):
     scores = np.asarray(scores, dtype=np.float64)
     y = np.asarray(y)
     w = np.ones(y.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
-    finite = np.isfinite(scores)
-    if not finite.all():  # an overflowed score tells nothing about the scale
-        keep = finite if scores.ndim == 1 else finite.all(axis=1)
-        scores, y, w = scores[keep], y[keep], w[keep]
-    r = _scale(scores)
+    flat = scores.ravel()
+    with np.errstate(over="ignore", invalid="ignore"):
+        square = float(np.dot(flat, flat))
+    if 0.0 < square < math.inf:  # every score finite and the sum of squares too
+        r = math.sqrt(square / flat.size)
+    else:
+        finite = np.isfinite(scores)
+        if not finite.all():  # an overflowed score tells nothing about the scale
+            keep = finite if scores.ndim == 1 else finite.all(axis=1)
+            scores, y, w = scores[keep], y[keep], w[keep]
+        r = _scale(scores)
     total = w.sum()
     if r == 0.0 or total <= 0:
         return 1.0
@@ -168,13 +189,19 @@ def fit_temperature(scores, y, sample_weight=None):
 def _minimise(problem):
     """Safeguarded Newton in beta over [e^-LOG_RANGE, e^LOG_RANGE] (a bounded log range).
 
-    The loss is convex in beta, so Newton steps converge fast and the sign of the
-    derivative brackets the minimum; a step that leaves the bracket is replaced by a
-    geometric bisection. Stops once ``|dL / dlog(beta)| < _GTOL`` (the loss is flat
-    there) or the bracket is narrower than ``_RTOL`` in log(beta).
+    The loss is convex in beta, so the sign of the derivative brackets the minimum.
+    Left of the minimum, where the loss flattens towards a line, the Newton step in
+    beta falls short and the one in log(beta) overshoots; their geometric mean is taken
+    there (3-4 passes instead of 5-7 on perceptron scores). A step that leaves the
+    bracket is replaced by a geometric bisection. Stops once
+    ``|dL / dlog(beta)| < _GTOL`` (the loss is flat there), the bracket is narrower
+    than ``_RTOL`` in log(beta), or a Newton step inside the bracket moves beta by less
+    than ``_STEP_TOL`` (relative): that step is returned without another evaluation,
+    since Newton's error after it is of the order
+    of its square (below 1e-4 relative), which saves a vectorised pass.
     """
-    lo, hi = np.exp(-LOG_RANGE), np.exp(LOG_RANGE)
-    beta = 1.0
+    lo, hi = math.exp(-LOG_RANGE), math.exp(LOG_RANGE)
+    beta, last = 1.0, math.inf  # last: the previous step's relative size
     for _ in range(_MAX_ITER):
         grad, curvature = problem.derivatives(beta)
         if grad > 0:
@@ -183,10 +210,19 @@ def _minimise(problem):
             lo = beta
         if abs(grad) * beta < _GTOL or hi <= lo * (1.0 + _RTOL):
             break
-        step = beta - grad / curvature if curvature > 0 else np.nan
+        step = beta - grad / curvature if curvature > 0 else math.nan
+        bend = grad * beta + curvature * beta * beta  # d2L / dlog(beta)2
+        if grad < 0 and bend > 0 and step > beta:
+            # Left of the minimum the loss flattens (nearly linear in beta) and the
+            # step in beta falls short; a Newton step in log(beta) overshoots: take
+            # the geometric mean of both (at most a factor e).
+            step = math.sqrt(step * beta * math.exp(min(-grad * beta / bend, 1.0)))
         if not (lo < step < hi):
-            step = np.sqrt(lo * hi)
-        beta = step
+            step = math.sqrt(lo * hi)
+        move = abs(step - beta) / beta
+        if move < _STEP_TOL and last < _CONVERGING:
+            return float(step)  # converged: its error is of the order of the step squared
+        beta, last = step, move
     return float(beta)
 
 

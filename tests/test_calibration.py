@@ -94,3 +94,36 @@ def test_log_probabilities_stay_finite_where_probabilities_underflow():
     np.testing.assert_allclose(np.exp(logp), probabilities(s, 1.0), rtol=1e-12, atol=1e-300)
     S = np.array([[0.0, -2e4, 5.0], [1.0, 2.0, 3.0]])
     np.testing.assert_allclose(log_probabilities(S, 2.0), log_softmax(S / 2.0, axis=1))
+
+
+def _random_problem(seed, n_classes):
+    rng = np.random.RandomState(seed)
+    n, noise, scale = 300, rng.uniform(0.5, 4), 10 ** rng.uniform(-3, 3)
+    if n_classes == 2:
+        s = rng.randn(n)
+        return s * scale, (s + noise * rng.randn(n) > 0).astype(int), rng.uniform(0, 2, n)
+    y = rng.randint(n_classes, size=n)
+    s = rng.randn(n, n_classes) * noise
+    s[np.arange(n), y] += rng.uniform(0.5, 4)
+    return s * scale, y, rng.uniform(0, 2, n)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+@pytest.mark.parametrize("seed", range(8))
+def test_temperature_matches_a_tight_bounded_search(seed, n_classes):
+    # Random score scales and noise levels, so the search starts far from the minimum.
+    scores, y, w = _random_problem(seed, n_classes)
+    centre = np.log(np.sqrt(np.mean(scores ** 2)))
+    if scores.ndim == 1:
+        signed = np.where(y == 1, scores, -scores)
+
+        def loss(log_t):
+            return np.dot(w, np.logaddexp(0, -signed * np.exp(-log_t)))
+    else:
+        def loss(log_t):
+            return -np.dot(w, log_softmax(scores * np.exp(-log_t), axis=1)[np.arange(300), y])
+    best = minimize_scalar(loss, bounds=(centre - 10, centre + 10), method="bounded",
+                           options={"xatol": 1e-11})
+    T = fit_temperature(scores, y, w)
+    np.testing.assert_allclose(T, np.exp(best.x), rtol=1e-3)
+    assert loss(np.log(T)) <= best.fun * (1 + 1e-7)
