@@ -118,13 +118,12 @@ def held_out_scores(result, rows):
     row). At most ``CALIBRATION_ROWS`` rows (evenly spaced).
     """
     mask = rows.validation
-    if mask.any():
-        idx = np.flatnonzero(mask)
-    else:
-        idx = np.arange(rows.y_code.shape[0])
-    if idx.shape[0] > CALIBRATION_ROWS:
-        idx = idx[:: -(-idx.shape[0] // CALIBRATION_ROWS)]  # evenly spaced rows
-    if mask.any() or result.averaged or result.margins is None:
+    validation = mask.any()
+    n = int(mask.sum()) if validation else rows.y_code.shape[0]
+    step = -(-n // CALIBRATION_ROWS)  # evenly spaced rows, at most CALIBRATION_ROWS
+    # The training rows as a strided slice (views, no copies); the validation rows by index.
+    idx = np.flatnonzero(mask)[::step] if validation else slice(None, None, step)
+    if validation or result.averaged or result.margins is None:
         scores = np.asarray(rows.source[idx] @ result.coef.T, dtype=np.float64)
         scores += result.intercept
     else:
