@@ -17,17 +17,25 @@ S_MC[np.arange(N), Y_MC] += 3
 W = RNG.uniform(0, 3, N)
 
 
-def _oracle(scores, y, w):
-    # The weighted log loss as a function of log T, minimised by scipy's bounded search.
+def _log_loss_of_log_t(scores, y, w):
+    """The weighted log loss as a function of log T (the oracle's objective)."""
     if scores.ndim == 1:
         signed = np.where(y == 1, scores, -scores)
 
         def loss(log_t):
             return np.dot(w, np.logaddexp(0, -signed * np.exp(-log_t)))
     else:
+        rows = np.arange(scores.shape[0])
+
         def loss(log_t):
-            return -np.dot(w, log_softmax(scores * np.exp(-log_t), axis=1)[np.arange(N), y])
-    best = minimize_scalar(loss, bounds=(-8, 8), method="bounded", options={"xatol": 1e-10})
+            return -np.dot(w, log_softmax(scores * np.exp(-log_t), axis=1)[rows, y])
+    return loss
+
+
+def _oracle(scores, y, w):
+    # The weighted log loss minimised over log T by scipy's bounded search.
+    best = minimize_scalar(_log_loss_of_log_t(scores, y, w), bounds=(-8, 8),
+                           method="bounded", options={"xatol": 1e-10})
     return np.exp(best.x)
 
 
@@ -114,14 +122,7 @@ def test_temperature_matches_a_tight_bounded_search(seed, n_classes):
     # Random score scales and noise levels, so the search starts far from the minimum.
     scores, y, w = _random_problem(seed, n_classes)
     centre = np.log(np.sqrt(np.mean(scores ** 2)))
-    if scores.ndim == 1:
-        signed = np.where(y == 1, scores, -scores)
-
-        def loss(log_t):
-            return np.dot(w, np.logaddexp(0, -signed * np.exp(-log_t)))
-    else:
-        def loss(log_t):
-            return -np.dot(w, log_softmax(scores * np.exp(-log_t), axis=1)[np.arange(300), y])
+    loss = _log_loss_of_log_t(scores, y, w)
     best = minimize_scalar(loss, bounds=(centre - 10, centre + 10), method="bounded",
                            options={"xatol": 1e-11})
     T = fit_temperature(scores, y, w)
