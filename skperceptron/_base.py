@@ -47,8 +47,8 @@ from ._optimizers import OptimizerSettings, make_optimizer
 from ._options import MLP_PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS
 from ._persistence import VersionedStateMixin
 from ._prediction import PredictionMixin
-from ._state import store_init_params, transactional  # noqa: F401 (importable from here)
-from ._threads import blas_thread_limit  # also importable from here, as it was
+from ._state import transactional
+from ._threads import blas_thread_limit
 from ._validation import (
     check_random_state,
     validate_input,
