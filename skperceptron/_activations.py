@@ -7,6 +7,11 @@ forward value is recomputed and no pre-activation is kept. GELU and SiLU are not
 invertible from their output, so their entries set ``needs_input`` and receive the
 pre-activation, which the network then keeps for those layers only.
 
+Each entry also has a functional body for arrays of any Array API namespace
+(``array_forward(ops, Z) -> A``, ``array_backward(ops, A_or_Z, delta) -> delta``, with
+``ops`` a :class:`~skperceptron._backend.ArrayBackend`): same formulas, new arrays
+instead of in-place updates. The numpy path never calls them.
+
 Adding an activation is one entry here; the estimators' ``_parameter_constraints`` are
 built from this table's keys.
 """
@@ -29,6 +34,10 @@ class Activation(NamedTuple):
     """``backward(A_or_Z, delta)`` multiplies ``delta`` in place by ``f'(Z)``; it gets
     the output ``A = f(Z)``, or ``Z`` itself when ``needs_input`` is set."""
     needs_input: bool = False
+    array_forward: Callable | None = None
+    """``array_forward(ops, Z)`` returns ``f(Z)`` (any Array API namespace)."""
+    array_backward: Callable | None = None
+    """``array_backward(ops, A_or_Z, delta)`` returns ``delta * f'(Z)``."""
 
 
 def _identity(Z):
@@ -116,14 +125,99 @@ def _silu_backward(Z, delta):
     delta *= s * (1.0 + Z * (1.0 - s))
 
 
+# ------------------------------------------- Array API bodies (functional)
+def _expit_array(xp, Z):
+    # 1 / (1 + e^-z): exp overflows to inf for very negative z, which gives 0 exactly.
+    return 1.0 / (1.0 + xp.exp(-Z))
+
+
+def _identity_array(ops, Z):
+    return Z
+
+
+def _identity_backward_array(ops, A, delta):
+    return delta
+
+
+def _logistic_array(ops, Z):
+    return _expit_array(ops.xp, Z)
+
+
+def _logistic_backward_array(ops, A, delta):
+    return delta * A - delta * A * A
+
+
+def _tanh_array(ops, Z):
+    return ops.xp.tanh(Z)
+
+
+def _tanh_backward_array(ops, A, delta):
+    return delta - delta * A * A
+
+
+def _relu_array(ops, Z):
+    return ops.xp.where(Z > 0, Z, ops.xp.zeros_like(Z))
+
+
+def _relu_backward_array(ops, A, delta):
+    return ops.xp.where(A > 0, delta, ops.xp.zeros_like(delta))
+
+
+def _leaky_relu_array(ops, Z):
+    return ops.xp.where(Z > 0, Z, Z * LEAKY_RELU_SLOPE)
+
+
+def _leaky_relu_backward_array(ops, A, delta):
+    return ops.xp.where(A > 0, delta, delta * LEAKY_RELU_SLOPE)
+
+
+def _elu_array(ops, Z):
+    return ops.xp.where(Z > 0, Z, ops.xp.expm1(ops.xp.where(Z > 0, ops.xp.zeros_like(Z), Z)))
+
+
+def _elu_backward_array(ops, A, delta):
+    return ops.xp.where(A > 0, delta, delta * (A + 1.0))
+
+
+def _softplus_array(ops, Z):
+    return ops.xp.logaddexp(ops.xp.zeros_like(Z), Z)
+
+
+def _softplus_backward_array(ops, A, delta):
+    return delta * -ops.xp.expm1(-A)
+
+
+def _gelu_array(ops, Z):
+    return Z * (0.5 * (1.0 + ops.erf(Z / float(_SQRT_2))))
+
+
+def _gelu_backward_array(ops, Z, delta):
+    cdf = 0.5 * (1.0 + ops.erf(Z / float(_SQRT_2)))
+    return delta * (cdf + Z * float(_INV_SQRT_2PI) * ops.xp.exp(-0.5 * Z * Z))
+
+
+def _silu_array(ops, Z):
+    return Z * _expit_array(ops.xp, Z)
+
+
+def _silu_backward_array(ops, Z, delta):
+    s = _expit_array(ops.xp, Z)
+    return delta * (s * (1.0 + Z * (1.0 - s)))
+
+
+def _entry(name, needs_input=False):
+    """The table entry of ``name`` from the functions named after it."""
+    g = globals()
+    return Activation(
+        g[f"_{name}"], g[f"_{name}_backward"], needs_input,
+        g[f"_{name}_array"], g[f"_{name}_backward_array"],
+    )
+
+
 ACTIVATIONS = {
-    "identity": Activation(_identity, _identity_backward),
-    "logistic": Activation(_logistic, _logistic_backward),
-    "tanh": Activation(_tanh, _tanh_backward),
-    "relu": Activation(_relu, _relu_backward),
-    "leaky_relu": Activation(_leaky_relu, _leaky_relu_backward),
-    "elu": Activation(_elu, _elu_backward),
-    "softplus": Activation(_softplus, _softplus_backward),
-    "gelu": Activation(_gelu, _gelu_backward, needs_input=True),
-    "silu": Activation(_silu, _silu_backward, needs_input=True),
+    name: _entry(name, needs_input=name in ("gelu", "silu"))
+    for name in (
+        "identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu",
+        "silu",
+    )
 }

@@ -10,6 +10,11 @@ logistic/binary cross-entropy, softmax/multinomial cross-entropy).
 sample-weighted mean loss and writes ``d loss / d Z`` into ``delta`` (already divided by
 ``sw_sum``), which is exactly the output delta backprop starts from. ``params`` carries a
 loss's own hyperparameters (Huber's ``delta``).
+
+Each loss also has a functional body for any Array API namespace,
+``array_value_and_delta(ops, Y, Z, sample_weight, sw_sum, **params) -> (value, delta)``
+(``ops`` a :class:`~skperceptron._backend.ArrayBackend`): the value is a 0-d array, so
+that a minibatch loop never waits for the device; ``sw_sum`` may be a 0-d array too.
 """
 
 from collections.abc import Callable
@@ -27,6 +32,10 @@ class Loss(NamedTuple):
     inverse_link: Callable[[np.ndarray], None]
     """Overwrites raw outputs with predictions (means or probabilities)."""
     value_and_delta: Callable[..., float]
+    array_inverse_link: Callable | None = None
+    """``array_inverse_link(ops, Z)`` returns the predictions (any namespace)."""
+    array_value_and_delta: Callable | None = None
+    """The functional body of ``value_and_delta`` (see the module docstring)."""
 
 
 def _weighted_mean(per_sample, sample_weight, sw_sum):
@@ -135,14 +144,104 @@ def _multinomial_log_loss(Y, Z, sample_weight, sw_sum, delta):
     return value
 
 
+# ------------------------------------------- Array API bodies (functional)
+def _weighted_mean_array(xp, per_sample, sample_weight, sw_sum):
+    if sample_weight is None:
+        return xp.sum(per_sample) / sw_sum
+    return xp.vecdot(per_sample, sample_weight) / sw_sum
+
+
+def _scaled_array(delta, sample_weight, sw_sum, extra=1.0):
+    if sample_weight is None:
+        return delta * (extra / sw_sum)
+    return (delta * sample_weight[:, None]) * (extra / sw_sum)
+
+
+_identity_link_array = ACTIVATIONS["identity"].array_forward
+_logistic_link_array = ACTIVATIONS["logistic"].array_forward
+
+
+def _exp_link_array(ops, Z):
+    return ops.xp.exp(Z)
+
+
+def _softmax_array(ops, Z):
+    xp = ops.xp
+    E = xp.exp(Z - xp.max(Z, axis=1, keepdims=True))
+    return E / xp.sum(E, axis=1, keepdims=True)
+
+
+def _squared_error_array(ops, Y, Z, sample_weight, sw_sum):
+    xp = ops.xp
+    R = Z - Y
+    value = 0.5 * _weighted_mean_array(xp, xp.sum(R * R, axis=1), sample_weight, sw_sum)
+    return value, _scaled_array(R, sample_weight, sw_sum)
+
+
+def _huber_array(ops, Y, Z, sample_weight, sw_sum, huber_delta=1.0):
+    xp = ops.xp
+    n_outputs = Z.shape[1]
+    R = Z - Y
+    r = xp.abs(R)
+    per_element = xp.where(r <= huber_delta, 0.5 * r * r, huber_delta * (r - 0.5 * huber_delta))
+    value = _weighted_mean_array(xp, xp.sum(per_element, axis=1), sample_weight, sw_sum)
+    delta = xp.clip(R, min=-huber_delta, max=huber_delta)
+    return value / n_outputs, _scaled_array(delta, sample_weight, sw_sum, 1.0 / n_outputs)
+
+
+def _absolute_error_array(ops, Y, Z, sample_weight, sw_sum):
+    xp = ops.xp
+    n_outputs = Z.shape[1]
+    R = Z - Y
+    value = _weighted_mean_array(xp, xp.sum(xp.abs(R), axis=1), sample_weight, sw_sum)
+    return value / n_outputs, _scaled_array(xp.sign(R), sample_weight, sw_sum, 1.0 / n_outputs)
+
+
+def _poisson_array(ops, Y, Z, sample_weight, sw_sum):
+    xp = ops.xp
+    mu = xp.exp(Z)
+    positive = Y > 0
+    y_log_y = xp.where(positive, Y * xp.log(xp.where(positive, Y, xp.ones_like(Y))), 0.0 * Y)
+    per_sample = xp.sum(mu - Y * Z + y_log_y - Y, axis=1)
+    value = _weighted_mean_array(xp, per_sample, sample_weight, sw_sum)
+    return value, _scaled_array(mu - Y, sample_weight, sw_sum)
+
+
+def _binary_log_loss_array(ops, Y, Z, sample_weight, sw_sum):
+    xp = ops.xp
+    per_sample = xp.sum(xp.logaddexp(xp.zeros_like(Z), Z) - Y * Z, axis=1)
+    value = _weighted_mean_array(xp, per_sample, sample_weight, sw_sum)
+    return value, _scaled_array(_logistic_link_array(ops, Z) - Y, sample_weight, sw_sum)
+
+
+def _multinomial_log_loss_array(ops, Y, Z, sample_weight, sw_sum):
+    xp = ops.xp
+    z_max = xp.max(Z, axis=1, keepdims=True)
+    E = xp.exp(Z - z_max)
+    total = xp.sum(E, axis=1, keepdims=True)
+    lse = xp.log(total[:, 0]) + z_max[:, 0]
+    per_sample = lse - xp.sum(Y * Z, axis=1)
+    value = _weighted_mean_array(xp, per_sample, sample_weight, sw_sum)
+    return value, _scaled_array(E / total - Y, sample_weight, sw_sum)
+
+
 LOSSES = {
-    "squared_error": Loss("identity", _identity, _squared_error),
-    "poisson": Loss("exp", _exp, _poisson),
-    "huber": Loss("identity", _identity, _huber),
-    "absolute_error": Loss("identity", _identity, _absolute_error),
-    "binary_log_loss": Loss("logistic", _logistic, _binary_log_loss),
-    "log_loss": Loss("softmax", _softmax, _multinomial_log_loss),
+    "squared_error": Loss(
+        "identity", _identity, _squared_error, _identity_link_array, _squared_error_array
+    ),
+    "poisson": Loss("exp", _exp, _poisson, _exp_link_array, _poisson_array),
+    "huber": Loss("identity", _identity, _huber, _identity_link_array, _huber_array),
+    "absolute_error": Loss(
+        "identity", _identity, _absolute_error, _identity_link_array, _absolute_error_array
+    ),
+    "binary_log_loss": Loss(
+        "logistic", _logistic, _binary_log_loss, _logistic_link_array, _binary_log_loss_array
+    ),
+    "log_loss": Loss(
+        "softmax", _softmax, _multinomial_log_loss, _softmax_array, _multinomial_log_loss_array
+    ),
 }
 
 # Inverse links by output-activation name, for prediction from a fitted model.
 INVERSE_LINKS = {loss.out_activation: loss.inverse_link for loss in LOSSES.values()}
+ARRAY_INVERSE_LINKS = {loss.out_activation: loss.array_inverse_link for loss in LOSSES.values()}

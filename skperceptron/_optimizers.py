@@ -31,10 +31,11 @@ Adding an optimizer is a class with these four members and an entry in
 
 import math
 from dataclasses import dataclass, fields
+from functools import partial
 
 import numpy as np
 
-from ._fused import adam_update, sgd_update
+from . import _array_steps, _fused
 
 
 def _constant(progress):
@@ -67,7 +68,9 @@ class _Optimizer:
         warmup_steps=0,
         weight_decay=0.0,
         n_decay=None,
+        ops=None,
     ):
+        self.ops = ops
         self.learning_rate_init = float(learning_rate_init)
         self.schedule = schedule
         self.total_steps = total_steps
@@ -89,6 +92,15 @@ class _Optimizer:
         if self.weight_decay:
             return self.n_decay, 1.0 - rate * self.weight_decay
         return 0, 1.0
+
+    def _zeros_like(self, theta):
+        return np.zeros_like(theta) if self.ops is None else self.ops.zeros_like(theta)
+
+    def _step_body(self, name):
+        """The update function ``name`` of ``_fused`` (numpy) or of ``_array_steps``."""
+        if self.ops is None:
+            return getattr(_fused, name)
+        return partial(getattr(_array_steps, name), self.ops.xp)
 
     def epoch_end(self, t):
         pass
@@ -131,10 +143,11 @@ class SGD(_Optimizer):
         if state is None:
             state = {
                 "learning_rate": self.learning_rate_init,
-                "velocity": np.zeros_like(theta),
+                "velocity": self._zeros_like(theta),
                 "step": 0,
             }
         self.state = state
+        self._update = self._step_body("sgd_update")
 
     @property
     def learning_rate(self):
@@ -146,8 +159,8 @@ class SGD(_Optimizer):
         s["step"] = s.get("step", 0) + 1
         n_decay, decay = self._decay_factor(lr)
         # v <- m v - lr g;  theta += m v - lr g (Nesterov) or theta += v
-        sgd_update(theta, grad, s["velocity"], lr, self.momentum, self.nesterov,
-                   n_decay, decay)
+        self._update(theta, grad, s["velocity"], lr, self.momentum, self.nesterov,
+                     n_decay, decay)
 
     def epoch_end(self, t):
         if self.lr_schedule == "invscaling":
@@ -186,8 +199,9 @@ class Adam(_Optimizer):
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
         if state is None:
-            state = {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}
+            state = {"t": 0, "m": self._zeros_like(theta), "v": self._zeros_like(theta)}
         self.state = state
+        self._update = self._step_body("adam_update")
 
     @property
     def learning_rate(self):
@@ -205,8 +219,8 @@ class Adam(_Optimizer):
         lr = float(self.learning_rate)
         n_decay, decay = self._decay_factor(self.learning_rate_init * self._multiplier(s["t"] - 1))
         # m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  theta -= lr m / (sqrt(v) + eps)
-        adam_update(theta, grad, s["m"], s["v"], lr, self.beta_1, self.beta_2, self.epsilon,
-                    n_decay, decay)
+        self._update(theta, grad, s["m"], s["v"], lr, self.beta_1, self.beta_2, self.epsilon,
+                     n_decay, decay)
 
 
 # option string of ``solver`` -> optimizer class (``'lbfgs'`` is the other solver).
@@ -240,29 +254,40 @@ class OptimizerSettings:
         return cls(**{name: params[name] for name in names}, **given)
 
 
-def _usable_state(name, theta, state):
-    """A copy of ``state`` in theta's dtype, or None if it belongs to another optimizer
-    or another network (a failed call must leave the stored state untouched)."""
+def _state_copy(value, theta, ops):
+    """An array of the state as a new array like ``theta``; other values unchanged."""
+    if ops is None:
+        return value.astype(theta.dtype) if isinstance(value, np.ndarray) else value
+    if hasattr(value, "shape"):  # an array of any namespace, numpy included
+        return ops.copy(ops.asarray(value, dtype=theta.dtype))
+    return value
+
+
+def _usable_state(name, theta, state, ops=None):
+    """A copy of ``state`` in theta's dtype (and namespace), or None if it belongs to
+    another optimizer or another network (a failed call must leave the stored state
+    untouched)."""
     if state is None:
         return None
-    state = {
-        k: (v.astype(theta.dtype) if isinstance(v, np.ndarray) else v) for k, v in state.items()
-    }
-    arrays = [v for v in state.values() if isinstance(v, np.ndarray)]
-    if any(v.shape != theta.shape for v in arrays) or ("velocity" in state) != (name == "sgd"):
+    state = {k: _state_copy(v, theta, ops) for k, v in state.items()}
+    arrays = [v for v in state.values() if hasattr(v, "shape")]
+    shape = tuple(theta.shape)
+    if any(tuple(v.shape) != shape for v in arrays) or ("velocity" in state) != (name == "sgd"):
         return None
     return state
 
 
-def make_optimizer(name, theta, settings, state=None):
+def make_optimizer(name, theta, settings, state=None, ops=None):
     """The optimizer ``name`` (a key of :data:`OPTIMIZERS`) for ``theta``, continuing
-    from ``state`` when that is a usable state of the same optimizer."""
-    state = _usable_state(name, theta, state)
+    from ``state`` when that is a usable state of the same optimizer. ``ops`` (an
+    :class:`~skperceptron._backend.ArrayBackend`) when theta is not a numpy array."""
+    state = _usable_state(name, theta, state, ops)
     common = dict(
         total_steps=settings.total_steps,
         warmup_steps=settings.warmup_steps,
         weight_decay=settings.weight_decay,
         n_decay=settings.n_decay,
+        ops=ops,
     )
     if name == "sgd":
         return SGD(
