@@ -8,6 +8,10 @@ nothing else.
 Minibatches are gathered row by row into buffers of one batch: the copy is the same as
 gathering the whole epoch, but it lands in cache right before the products read it
 (measured 5x cheaper than an epoch-sized gather, see ``notes/mlp.md``).
+
+Arrays of another Array API namespace (``ops``, an
+:class:`~skperceptron._backend.ArrayBackend`) are gathered on their device: each epoch's
+order is drawn on the host as above and moved once per epoch.
 """
 
 import warnings
@@ -53,16 +57,22 @@ class Minibatches:
         Whether each epoch visits the rows in a fresh random order.
     seed : int
         Seeds each epoch's order as ``(seed, epoch)``.
+    ops : ArrayBackend, default=None
+        The namespace and device of ``X``, ``Y`` and ``sample_weight`` when they are not
+        numpy arrays.
     """
 
-    def __init__(self, X, Y, sample_weight, batch_size, *, shuffle, seed):
+    def __init__(self, X, Y, sample_weight, batch_size, *, shuffle, seed, ops=None):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.n_samples = X.shape[0]
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.seed = seed
-        self._X_buf = None if sp.issparse(X) else np.empty((self.batch_size, X.shape[1]), X.dtype)
-        self._Y_buf = np.empty((self.batch_size, Y.shape[1]), dtype=Y.dtype)
+        self.ops = ops
+        dense = ops is None and not sp.issparse(X)
+        self._X_buf = np.empty((self.batch_size, X.shape[1]), X.dtype) if dense else None
+        host = ops is None
+        self._Y_buf = np.empty((self.batch_size, Y.shape[1]), Y.dtype) if host else None
 
     def __len__(self):
         """Minibatches per epoch."""
@@ -73,6 +83,9 @@ class Minibatches:
         was first fitted). Dense batches are views into buffers reused by the next batch."""
         n, sw = self.n_samples, self.sample_weight
         order = np.random.default_rng([self.seed, epoch]).permutation(n) if self.shuffle else None
+        if self.ops is not None:
+            yield from self._device_epoch(order)
+            return
         for start in range(0, n, self.batch_size):
             stop = min(start + self.batch_size, n)
             if order is None:
@@ -83,4 +96,21 @@ class Minibatches:
                     gather(self.X, rows, self._X_buf),
                     gather(self.Y, rows, self._Y_buf),
                     None if sw is None else sw[rows],
+                )
+
+    def _device_epoch(self, order):
+        """The minibatches of one epoch, gathered on the arrays' device."""
+        ops, n, sw = self.ops, self.n_samples, self.sample_weight
+        order = None if order is None else ops.asarray(order)
+        for start in range(0, n, self.batch_size):
+            stop = min(start + self.batch_size, n)
+            if order is None:
+                rows = slice(start, stop)
+                yield self.X[rows, ...], self.Y[rows, ...], None if sw is None else sw[rows]
+            else:
+                rows = order[start:stop]
+                yield (
+                    ops.take_rows(self.X, rows),
+                    ops.take_rows(self.Y, rows),
+                    None if sw is None else ops.xp.take(sw, rows, axis=0),
                 )

@@ -8,6 +8,7 @@ need scikit-learn and the texts live in one place.
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._solvers import DIVERGED, INTERRUPTED, MAX_EPOCHS, NOT_CONVERGED
@@ -69,12 +70,14 @@ def finite_check(objective, batches):
     """``is_finite(theta)``: finite weights can still overflow the activations, so the
     check runs the first minibatch's rows forward."""
     rows = slice(0, batches.batch_size)
-    X, Y, sw = batches.X[rows], batches.Y[rows], batches.sample_weight
+    # (rows, ...) indexes numpy and Array API arrays alike; sparse matrices by row.
+    X = batches.X[rows] if sp.issparse(batches.X) else batches.X[rows, ...]
+    Y, sw = batches.Y[rows, ...], batches.sample_weight
     sw = None if sw is None else sw[rows]
 
     def is_finite(theta):
         with np.errstate(all="ignore"):
-            value = objective.value(theta, X, Y, sw)
-        return bool(np.isfinite(value) and np.isfinite(theta).all())
+            value = float(objective.value(theta, X, Y, sw))
+        return bool(np.isfinite(value) and objective.is_finite(theta))
 
     return is_finite

@@ -211,6 +211,11 @@ class Objective:
         )
         self._theta_views = (None, None)
 
+    @staticmethod
+    def is_finite(theta):
+        """Whether every entry of ``theta`` is finite."""
+        return bool(np.isfinite(theta).all())
+
     def _layers(self, theta):
         """``unpack(theta)``, remembered for the last theta seen."""
         if self._theta_views[0] is not theta:

@@ -235,6 +235,9 @@ class StochasticSettings:
     is_finite: Callable | None = None
     """``is_finite(theta)`` after each epoch; by default, that theta is finite."""
     verbose: bool = False
+    ops: object = None
+    """The :class:`~skperceptron._backend.ArrayBackend` of theta when it is not a numpy
+    array (gradient clipping and copies then use its namespace)."""
 
 
 @dataclass
@@ -250,6 +253,11 @@ def _clip_by_global_norm(grad, max_norm):
     norm = float(np.sqrt(np.dot(grad, grad)))
     if norm > max_norm:
         grad *= max_norm / norm
+    return grad
+
+
+def _copy(theta, ops):
+    return theta.copy() if ops is None else ops.copy(theta)
 
 
 def _theta_is_finite(theta):
@@ -267,8 +275,8 @@ def stochastic(fun, theta, batches, optimizer, progress, settings, hooks=None):
     """
     validation = settings.validation
     is_finite = settings.is_finite or _theta_is_finite
-    best_theta = theta.copy() if validation is not None else None
-    last_finite = theta.copy()
+    best_theta = _copy(theta, settings.ops) if validation is not None else None
+    last_finite = _copy(theta, settings.ops)
     n_epochs = finite_epochs = 0
     reason = MAX_EPOCHS
     try:
@@ -304,15 +312,19 @@ def stochastic(fun, theta, batches, optimizer, progress, settings, hooks=None):
 
 
 def _run_epoch(fun, theta, batches, optimizer, epoch, settings):
-    """One pass over the minibatches of ``epoch``; returns the mean minibatch loss."""
+    """One pass over the minibatches of ``epoch``; returns the mean minibatch loss.
+
+    The loss is read as a float once, at the end: on a device the minibatch values are
+    0-d arrays and the loop never waits for them."""
     accumulated = 0.0
+    clip = _clip_by_global_norm if settings.ops is None else settings.ops.clip_by_global_norm
     for X_b, Y_b, sw_b in batches.epoch(epoch):
         value, grad = fun(theta, X_b, Y_b, sw_b)
-        accumulated += value * X_b.shape[0]
+        accumulated = accumulated + value * X_b.shape[0]
         if settings.max_grad_norm is not None:
-            _clip_by_global_norm(grad, settings.max_grad_norm)
+            grad = clip(grad, settings.max_grad_norm)
         optimizer.step(theta, grad)
-    return accumulated / batches.n_samples
+    return float(accumulated) / batches.n_samples
 
 
 def _close_epoch(progress, loss, theta, validation, n_samples, n_epochs):
