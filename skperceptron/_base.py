@@ -15,7 +15,6 @@ default validation score (the abstract methods below).
 """
 
 from abc import ABCMeta, abstractmethod
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -35,7 +34,7 @@ from ._early_stopping import (
     split_validation,
     validation_monitor,
 )
-from ._fitted import FittedStateMixin, Outcome, Start
+from ._fitted import FittedStateMixin, Outcome, Start, TrainingData
 from ._network import (
     Objective,
     initial_theta,
@@ -43,6 +42,7 @@ from ._network import (
     objective_block_rows,
     pack,
 )
+from ._network_array import ArrayObjective, on_host
 from ._optimizers import OptimizerSettings, make_optimizer
 from ._options import MLP_PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS
 from ._persistence import VersionedStateMixin
@@ -50,7 +50,10 @@ from ._prediction import PredictionMixin
 from ._state import transactional
 from ._threads import blas_thread_limit
 from ._validation import (
+    ARRAY_API_SUPPORTED,
     check_random_state,
+    input_backend,
+    to_host,
     validate_input,
     validate_sample_weight,
 )
@@ -61,13 +64,10 @@ def stochastic_solver(estimator):
     return estimator.solver in STOCHASTIC_SOLVERS
 
 
-@dataclass
-class TrainingData:
-    """Validated rows, encoded targets and the per-sample weights of the loss."""
-
-    X: object
-    Y: np.ndarray
-    sample_weight: np.ndarray | None
+def _all_finite(start):
+    if isinstance(start.theta, np.ndarray):
+        return bool(np.isfinite(start.theta).all())
+    return start.ops.all_finite(start.theta)
 
 
 class BaseMultilayerPerceptron(
@@ -140,9 +140,9 @@ class BaseMultilayerPerceptron(
         layer_units = [data.X.shape[1], *hidden, data.Y.shape[1]]
         random_state = check_random_state(self.random_state)
         start = self._starting_point(
-            layer_units, activations, random_state, data.X.dtype, first_pass
+            layer_units, activations, random_state, data.dtype, first_pass, data.ops
         )
-        step_rows = self._step_rows(data.X.shape[0], layer_units, data.X.dtype)
+        step_rows = self._step_rows(data.X.shape[0], layer_units, data.dtype)
         data, validation = self._validation(
             data, start, random_state, incremental, (X_val, y_val, sample_weight_val)
         )
@@ -156,7 +156,7 @@ class BaseMultilayerPerceptron(
                 outcome = self._fit_stochastic(
                     start, objective, data, validation, incremental, hooks
                 )
-        if not np.isfinite(start.theta).all():
+        if not _all_finite(start):
             raise ValueError(NON_FINITE_MESSAGE)
         self._store_fitted(start, outcome)
         return self
@@ -182,45 +182,66 @@ class BaseMultilayerPerceptron(
         return dropout_rates(self.dropout, n_hidden)
 
     def _training_data(self, X, y, sample_weight, *, first_pass, incremental, classes):
-        """Validated ``X``, encoded ``Y`` and the per-sample weights of the loss."""
+        """Validated ``X``, encoded ``Y`` and the per-sample weights of the loss.
+
+        With an Array API input, labels and weights are validated and encoded on the
+        host (``classes_`` stays numpy) and moved to ``X``'s device."""
+        ops = input_backend(X)
+        if ops is not None:
+            y, sample_weight = to_host(y), to_host(sample_weight)
         X, y = validate_input(
             self, X, y, reset=first_pass, multi_output=True, y_numeric=not self._is_classifier()
         )
+        dtype = X.dtype if ops is None else ops.numpy_dtype(X.dtype)
         Y = self._encode_targets(
-            y, first_pass=first_pass, incremental=incremental, classes=classes, dtype=X.dtype
+            y, first_pass=first_pass, incremental=incremental, classes=classes, dtype=dtype
         )
-        weights = self._weigh_samples(Y, validate_sample_weight(sample_weight, X), incremental)
-        return TrainingData(X, Y, weights)
+        host_X = X if ops is None else np.empty((X.shape[0], 0), dtype)
+        weights = self._weigh_samples(
+            Y, validate_sample_weight(sample_weight, host_X), incremental
+        )
+        if ops is None:
+            return TrainingData(X, Y, weights)
+        device_weights = None if weights is None else ops.asarray(weights)
+        return TrainingData(X, ops.asarray(Y), device_weights, ops, (Y, weights))
 
     def _validation(self, data, start, random_state, incremental, given):
         """The training data left after holding out early stopping's validation data,
         and the per-epoch validation (None without early stopping)."""
-        validation_set = explicit_validation_set(self, *given, data.X.dtype, data.Y.shape[1])
+        validation_set = explicit_validation_set(self, *given, data)
         if self.solver == "lbfgs" or not self.early_stopping:
             return data, None
         if incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if validation_set is None:
-            X, Y, sw, validation_set = split_validation(
-                data.X, data.Y, data.sample_weight, random_state, self.validation_fraction,
-                self._stratify(data.Y),
+            Y_host, sw_host = data.on_host()
+            data, validation_set = split_validation(
+                data, random_state, self.validation_fraction, self._stratify(Y_host)
             )
-            data = TrainingData(X, Y, sw)
         return data, validation_monitor(self, start, validation_set)
 
     def _is_classifier(self):
         return self.__sklearn_tags__().estimator_type == "classifier"
 
-    def _starting_point(self, layer_units, activations, random_state, dtype, first_pass):
+    # The architecture, the random state, the data's (host) dtype, whether this is a
+    # first fit, and the input's array backend (None for numpy).
+    def _starting_point(self, layer_units, activations, random_state, dtype, first_pass, ops):
+        """theta drawn (or packed from the fitted model) on the host, moved to the
+        input's device for the minibatch solvers (L-BFGS keeps it on the host)."""
         if not first_pass:
             self._check_architecture(layer_units)
-            theta = pack(self.coefs_, self.intercepts_, dtype)
-            return Start(theta, layer_units, activations, self._shuffle_seed, False)
-        per_layer = initialisation_activations(activations, self.activation)
-        theta = initial_theta(layer_units, per_layer, random_state, dtype, self.weight_init)
-        # Seeds every epoch's shuffle as (seed, epoch): see _batches.Minibatches.
-        seed = int(random_state.randint(np.iinfo(np.int32).max))
-        return Start(theta, layer_units, activations, seed, True)
+            host = [to_host(a) for a in (*self.coefs_, *self.intercepts_)]
+            theta = pack(host[: len(self.coefs_)], host[len(self.coefs_) :], dtype)
+            start = Start(theta, layer_units, activations, self._shuffle_seed, False, ops)
+        else:
+            per_layer = initialisation_activations(activations, self.activation)
+            theta = initial_theta(layer_units, per_layer, random_state, dtype, self.weight_init)
+            # Seeds every epoch's shuffle as (seed, epoch): see _batches.Minibatches.
+            seed = int(random_state.randint(np.iinfo(np.int32).max))
+            start = Start(theta, layer_units, activations, seed, True, ops)
+        if self.solver != "lbfgs":
+            start.theta = start.device_theta()
+        return start
 
     def _check_architecture(self, layer_units):
         fitted = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
@@ -238,6 +259,12 @@ class BaseMultilayerPerceptron(
         return rows if self.solver == "lbfgs" else batch_size(self.batch_size, rows, warn=False)
 
     def _objective(self, start, dtype, max_rows, **training):
+        """The numpy objective, or with an Array API input the functional one."""
+        if start.ops is not None:
+            return ArrayObjective(
+                start.layer_units, start.activations, self._loss_name(), self.alpha,
+                start.ops, loss_params=self._loss_params(), **training,
+            )
         return Objective(
             start.layer_units, start.activations, self._loss_name(), self.alpha, dtype,
             max_rows, loss_params=self._loss_params(), **training,
@@ -247,16 +274,17 @@ class BaseMultilayerPerceptron(
         """Loss and gradient of the network on the training data (with dropout)."""
         X = data.X
         if self.solver == "lbfgs":
-            return self._objective(start, X.dtype, X.shape[0])
+            return self._objective(start, data.dtype, X.shape[0])
         dropout = self._dropout_rates(len(start.activations))
         rng = self._dropout_rng(start) if any(dropout) else None
         rows = batch_size(self.batch_size, X.shape[0], warn=False)
-        return self._objective(start, X.dtype, rows, dropout=dropout, rng=rng)
+        return self._objective(start, data.dtype, rows, dropout=dropout, rng=rng)
 
     # ---------------------------------------------------------------- solve
     def _fit_lbfgs(self, start, objective, data, hooks):
+        fun = objective.value_and_grad if data.ops is None else on_host(objective)
         result = _solvers.lbfgs(
-            objective.value_and_grad, start.theta, data.X, data.Y, data.sample_weight,
+            fun, start.theta, data.X, data.Y, data.sample_weight,
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
             verbose=bool(self.verbose), hooks=hooks,
         )
@@ -268,10 +296,10 @@ class BaseMultilayerPerceptron(
     def _fit_stochastic(self, start, objective, data, validation, incremental, hooks):
         batches = Minibatches(
             data.X, data.Y, data.sample_weight, batch_size(self.batch_size, data.X.shape[0]),
-            shuffle=self.shuffle, seed=start.shuffle_seed,
+            shuffle=self.shuffle, seed=start.shuffle_seed, ops=data.ops,
         )
         optimizer = self._stochastic_optimizer(
-            start.theta, incremental, len(batches), n_coef_params(start.layer_units)
+            start.theta, incremental, len(batches), n_coef_params(start.layer_units), data.ops
         )
         settings = _solvers.StochasticSettings(
             max_epochs=1 if incremental else self.max_iter,  # partial_fit: one epoch
@@ -280,6 +308,7 @@ class BaseMultilayerPerceptron(
             max_grad_norm=self.max_grad_norm,
             is_finite=finite_check(objective, batches),
             verbose=bool(self.verbose),
+            ops=data.ops,
         )
         progress = self._progress(start)
         result = _solvers.stochastic(
@@ -303,7 +332,7 @@ class BaseMultilayerPerceptron(
             rng.bit_generator.state = state
         return rng
 
-    def _stochastic_optimizer(self, theta, incremental, n_batches, n_decay=None):
+    def _stochastic_optimizer(self, theta, incremental, n_batches, n_decay=None, ops=None):
         settings = OptimizerSettings.from_params(
             vars(self),
             total_steps=self.max_iter * n_batches,
@@ -311,7 +340,7 @@ class BaseMultilayerPerceptron(
             n_decay=n_decay,
         )
         state = getattr(self, "_optimizer_state", None) if incremental else None
-        return make_optimizer(self.solver, theta, settings, state)
+        return make_optimizer(self.solver, theta, settings, state, ops)
 
     @property
     def _optimizer(self):
@@ -327,4 +356,5 @@ class BaseMultilayerPerceptron(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = ARRAY_API_SUPPORTED
         return tags

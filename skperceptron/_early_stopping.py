@@ -6,19 +6,22 @@ an explicit ``(X_val, Y_val, sw_val)`` or from a split of the training data.
 """
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 
+from . import _network_array
+from ._fitted import TrainingData
 from ._network import forward_in_chunks, unpack
 from ._solvers import Validation
-from ._validation import validate_input, validate_sample_weight
+from ._validation import to_host, validate_input, validate_sample_weight
 
 
-def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, dtype, n_outputs):
-    """The user's validation set ``(X_val, Y_val, sw_val)`` checked and encoded as the
-    training data of this fit, or None when none is given."""
+def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, data):
+    """The user's validation set checked and encoded as the training ``data`` of this
+    fit (a :class:`~skperceptron._fitted.TrainingData`), or None when none is given."""
     if X_val is None and y_val is None:
         if sample_weight_val is not None:
             raise ValueError("sample_weight_val is given without X_val and y_val.")
@@ -29,63 +32,119 @@ def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, dtype, n
         raise ValueError(
             "X_val and y_val are used for early stopping only; set early_stopping=True."
         )
-    X_val = validate_input(estimator, X_val, dtype=dtype, reset=False)
-    Y_val = estimator._encode_validation_targets(y_val, dtype, n_outputs)
+    ops = data.ops
+    X_val = validate_input(estimator, X_val, dtype=data.dtype, reset=False)
+    if ops is not None:
+        X_val = ops.asarray(X_val)
+    Y_val = estimator._encode_validation_targets(to_host(y_val), data.dtype, data.Y.shape[1])
     if Y_val.shape[0] != X_val.shape[0]:
         raise ValueError(
             "X_val and y_val have different numbers of samples: %d and %d."
             % (X_val.shape[0], Y_val.shape[0])
         )
-    sw_val = validate_sample_weight(sample_weight_val, X_val)
-    return X_val, Y_val, estimator._weigh_samples(Y_val, sw_val, False)
+    host_X = np.empty((X_val.shape[0], 0), data.dtype)
+    sw_val = validate_sample_weight(to_host(sample_weight_val), host_X)
+    sw_val = estimator._weigh_samples(Y_val, sw_val, False)
+    return _on_device(X_val, Y_val, sw_val, ops)
 
 
-def split_validation(X, Y, sample_weight, random_state, fraction, stratify):
-    """Hold out ``fraction`` of the rows: ``X, Y, sw, (X_val, Y_val, sw_val)``."""
-    arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
+def _on_device(X, Y, sample_weight, ops):
+    """TrainingData of host targets, moved to ``ops``' device when there is one."""
+    if ops is None:
+        return TrainingData(X, Y, sample_weight)
+    sw = None if sample_weight is None else ops.asarray(sample_weight)
+    return TrainingData(X, ops.asarray(Y), sw, ops, (Y, sample_weight))
+
+
+def split_validation(data, random_state, fraction, stratify):
+    """Hold out ``fraction`` of the rows: the training and the validation
+    :class:`~skperceptron._fitted.TrainingData`.
+
+    The split is drawn on the rows' indices, so it is the same for an input on a device
+    as for the same data in numpy."""
+    Y, sample_weight = data.on_host()
+    rows = np.arange(data.X.shape[0])
+    arrays = (rows, Y) if sample_weight is None else (rows, Y, sample_weight)
     split = train_test_split(
         *arrays, random_state=random_state, test_size=fraction, stratify=stratify
     )
-    X_train, X_val, Y_train, Y_val = split[:4]
+    train, val, Y_train, Y_val = split[:4]
     sw_train, sw_val = split[4:] if sample_weight is not None else (None, None)
-    if X_val.shape[0] < 2:
+    if val.shape[0] < 2:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' or "
             "the size of your dataset."
         )
-    return X_train, Y_train, sw_train, (X_val, Y_val, sw_val)
+    return (
+        _on_device(_take_rows(data, train), Y_train, sw_train, data.ops),
+        _on_device(_take_rows(data, val), Y_val, sw_val, data.ops),
+    )
+
+
+def _take_rows(data, rows):
+    if data.ops is None:
+        return data.X[rows]
+    return data.ops.take_rows(data.X, data.ops.asarray(rows))
 
 
 def validation_monitor(estimator, start, validation_set):
     """:class:`~skperceptron._solvers.Validation` of ``estimator`` on ``validation_set``.
 
     The score is the estimator's ``scoring`` (a scorer sees a probe copy of the
-    estimator holding the current weights) or its default score of the outputs; the
-    loss is the mean data loss (no penalty, no dropout).
+    estimator holding the current weights, on the host) or its default score of the
+    outputs; the loss is the mean data loss (no penalty, no dropout). On a device the
+    outputs come to the host once per epoch for the score.
     """
-    X_val, Y_val, sw_val = validation_set
+    X_val, Y_val, sw_val = validation_set.X, validation_set.Y, validation_set.sample_weight
+    Y_host, sw_host = validation_set.on_host()
+    ops = validation_set.ops
     layer_units, activations = start.layer_units, start.activations
-    rows = estimator._prediction_rows(layer_units, X_val.dtype.itemsize)
-    evaluator = estimator._objective(start, X_val.dtype, min(rows, X_val.shape[0]))
+    dtype = validation_set.dtype
+    rows = estimator._prediction_rows(layer_units, dtype.itemsize)
+    evaluator = estimator._objective(start, dtype, min(rows, X_val.shape[0]))
     scorer = None if estimator.scoring is None else check_scoring(estimator, estimator.scoring)
-    y_val = None if scorer is None else estimator._decode_targets(Y_val)
-    out_activation = evaluator.loss.out_activation
+    y_val = None if scorer is None else estimator._decode_targets(Y_host)
+    X_score = None if scorer is None else to_host(X_val)
+    forward = _forward_for(ops, layer_units, activations, evaluator.loss.out_activation, rows)
 
     def score(theta):
         if scorer is not None:
-            return _score_with(scorer, estimator._probe(start), X_val, y_val, sw_val)
+            probe = estimator._probe(_host_start(start, theta))
+            return _score_with(scorer, probe, X_score, y_val, sw_host)
         with np.errstate(all="ignore"):
-            coefs, intercepts = unpack(theta, layer_units)
-            output = forward_in_chunks(coefs, intercepts, activations, out_activation, X_val, rows)
+            output = forward(theta, X_val)
         if not np.isfinite(output).all():
             return float("nan")
-        return float(estimator._score_outputs(output, Y_val, sw_val))
+        return float(estimator._score_outputs(output, Y_host, sw_host))
 
     def loss(theta):
         with np.errstate(all="ignore"):
-            return evaluator.value(theta, X_val, Y_val, sw_val)
+            return float(evaluator.value(theta, X_val, Y_val, sw_val))
 
     return Validation(score, loss)
+
+
+def _forward_for(ops, layer_units, activations, out_activation, rows):
+    """``forward(theta, X)``: the network's output as a numpy array."""
+    if ops is None:
+        def forward(theta, X):
+            coefs, intercepts = unpack(theta, layer_units)
+            return forward_in_chunks(coefs, intercepts, activations, out_activation, X, rows)
+        return forward
+
+    def forward_on_device(theta, X):
+        coefs, intercepts = _network_array.unpack(ops.xp, theta, layer_units)
+        return ops.to_host(_network_array.forward_in_chunks(
+            ops, coefs, intercepts, activations, out_activation, X, rows
+        ))
+    return forward_on_device
+
+
+def _host_start(start, theta):
+    """``start`` with ``theta`` (the live weights) on the host, for a scorer's probe."""
+    ops = start.ops
+    host = theta if ops is None else ops.to_host(theta)
+    return replace(start, theta=host, ops=None)
 
 
 def _score_with(scorer, probe, X_val, y_val, sw_val):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _network_array
 from ._losses import LOSSES
 from ._network import unpack
 from ._solvers import Progress
@@ -39,6 +40,26 @@ class Start:
     activations: list
     shuffle_seed: int
     first_pass: bool
+    ops: object = None
+    """The :class:`~skperceptron._backend.ArrayBackend` of the input, None for numpy.
+    theta is then on its device, except for L-BFGS, whose theta stays on the host."""
+
+    def device_theta(self):
+        """theta in the input's namespace and on its device."""
+        if self.ops is None or not isinstance(self.theta, np.ndarray):
+            return self.theta
+        return self.ops.asarray(self.theta)
+
+    def layers(self):
+        """Independent copies of the per-layer ``(coefs, intercepts)`` of theta, in the
+        input's namespace (views would not survive pickling)."""
+        if self.ops is None:
+            coefs, intercepts = unpack(self.theta, self.layer_units)
+            return [c.copy() for c in coefs], [b.copy() for b in intercepts]
+        coefs, intercepts = _network_array.unpack(
+            self.ops.xp, self.device_theta(), self.layer_units
+        )
+        return [self.ops.copy(c) for c in coefs], [self.ops.copy(b) for b in intercepts]
 
 
 @dataclass
@@ -50,6 +71,30 @@ class Outcome:
     progress: Progress | None = None
     optimizer_state: dict | None = None
     dropout_rng_state: dict | None = None
+
+
+@dataclass
+class TrainingData:
+    """Validated rows, encoded targets and the per-sample weights of the loss.
+
+    With an Array API input (``ops`` set) all three are on the input's device, and
+    ``host`` keeps ``(Y, sample_weight)`` as numpy arrays for what runs on the host
+    (stratified splits, scores)."""
+
+    X: object
+    Y: np.ndarray
+    sample_weight: np.ndarray | None
+    ops: object = None
+    host: tuple | None = None
+
+    @property
+    def dtype(self):
+        """The numpy dtype of the data (of its host copy on a device)."""
+        return self.X.dtype if self.ops is None else self.ops.numpy_dtype(self.X.dtype)
+
+    def on_host(self):
+        """``(Y, sample_weight)`` as numpy arrays."""
+        return (self.Y, self.sample_weight) if self.ops is None else self.host
 
 
 class FittedStateMixin:
@@ -66,10 +111,7 @@ class FittedStateMixin:
 
     def _store_fitted(self, start, outcome):
         """Write every attribute training produces (``outcome=None``: the network only)."""
-        # Plain, independent arrays: views into theta would not survive pickling.
-        coefs, intercepts = unpack(start.theta, start.layer_units)
-        self.coefs_ = [c.copy() for c in coefs]
-        self.intercepts_ = [b.copy() for b in intercepts]
+        self.coefs_, self.intercepts_ = start.layers()
         self.n_outputs_ = start.layer_units[-1]
         self.n_layers_ = len(start.layer_units)
         self.out_activation_ = LOSSES[self._loss_name()].out_activation

@@ -1,27 +1,26 @@
-"""MLPClassifier: class encoding, class weights, prediction, tags and docs.
+"""MLPClassifier: the estimator, its prediction methods, tags and docs.
 
 The training machinery lives in ``_base`` (the template of ``fit``) and the modules
-below it; this module holds only what is particular to classification.
+below it; the labels' encoding in ``_class_labels``; this module holds the rest of
+what is particular to classification.
 MLPRegressor lives in ``_regressor`` and is importable from here too.
 """
 
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseMultilayerPerceptron, stochastic_solver
+from ._class_labels import ClassLabelsMixin
 from ._docs import fill_doc
 from ._options import CLASSIFIER_CONSTRAINTS
 from ._state import store_init_params
-from ._validation import _fit_context, type_of_target, unique_labels
+from ._validation import _fit_context, namespace_and_device
 
 
 @fill_doc
-class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
+class MLPClassifier(ClassifierMixin, ClassLabelsMixin, BaseMultilayerPerceptron):
     """Multi-layer perceptron classifier, a drop-in for scikit-learn's.
 
     Optimizes the log-loss (binary, multinomial or multilabel) with L-BFGS, SGD or
@@ -172,143 +171,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    # --------------------------------------------------------- target encoding
-    def _encode_targets(self, y, *, first_pass, incremental, classes, dtype):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        multilabel = type_of_target(y).startswith("multilabel")
-        if hasattr(y, "toarray"):
-            y = y.toarray()
-        if first_pass:
-            self._set_classes(y, multilabel, classes)
-        else:
-            self._check_classes(y, multilabel, incremental, classes)
-        return self._binarize(y, dtype)
-
-    def _set_classes(self, y, multilabel, classes):
-        if multilabel:
-            self.classes_, self._target_kind = np.arange(y.shape[1]), "multilabel"
-            return
-        classes_ = unique_labels(y) if classes is None else unique_labels(classes)
-        unseen = np.setdiff1d(unique_labels(y), classes_)
-        if unseen.size:
-            raise ValueError(
-                f"`y` has labels {unseen} that are not in `classes` {classes_}."
-            )
-        if len(classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {classes_[0]!r}."
-            )
-        self.classes_ = classes_
-        self._target_kind = "binary" if len(classes_) == 2 else "multiclass"
-
-    def _check_classes(self, y, multilabel, incremental, classes):
-        if multilabel != (self._target_kind == "multilabel"):
-            raise ValueError(
-                "The type of target changed since the previous fit: it was %s, `y` is "
-                "now %s." % (self._target_kind, type_of_target(y))
-            )
-        if multilabel:
-            if y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    "`y` has %d labels, the model was fitted with %d."
-                    % (y.shape[1], len(self.classes_))
-                )
-            return
-        if classes is not None and not np.array_equal(
-            unique_labels(classes), self.classes_
-        ):
-            raise ValueError(
-                f"`classes={unique_labels(classes)}` is not the same as on the last "
-                f"call to partial_fit, was: {self.classes_}."
-            )
-        present = unique_labels(y)
-        if self.warm_start and not incremental:
-            if set(present) != set(self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes as in "
-                    f"the previous call to fit. Previously got {self.classes_}, `y` "
-                    f"has {present}"
-                )
-        elif np.setdiff1d(present, self.classes_).size:
-            raise ValueError(
-                f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                f"{self.classes_}. 'y' has {present}."
-            )
-
-    def _binarize(self, y, dtype):
-        if self._target_kind == "multilabel":
-            return np.asarray(y, dtype=dtype)
-        index = np.searchsorted(self.classes_, y)
-        if self._target_kind == "binary":
-            return (index == 1).astype(dtype)[:, None]
-        Y = np.zeros((len(y), len(self.classes_)), dtype=dtype)
-        Y[np.arange(len(y)), index] = 1
-        return Y
-
-    def _encode_validation_targets(self, y, dtype, n_outputs):
-        y = np.asarray(y) if not hasattr(y, "toarray") else y.toarray()
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if self._target_kind == "multilabel":
-            if y.ndim != 2 or y.shape[1] != len(self.classes_):
-                raise ValueError("y_val must be an indicator matrix like y.")
-        else:
-            unknown = np.setdiff1d(unique_labels(y), self.classes_)
-            if unknown.size:
-                raise ValueError(
-                    f"y_val has labels {unknown} that are not in classes_ {self.classes_}."
-                )
-        return self._binarize(y, dtype)
-
-    def _decode_targets(self, Y):
-        indices = self._indices(Y)
-        return indices if self._target_kind == "multilabel" else self.classes_[indices]
-
-    def _weigh_samples(self, Y, sample_weight, incremental):
-        if self.class_weight is None:
-            return sample_weight
-        if self._target_kind == "multilabel":
-            raise ValueError("class_weight is not supported for multilabel targets.")
-        if incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' needs the whole data set and is not available "
-                "in partial_fit; pass a dict of class weights instead."
-            )
-        index = self._indices(Y)
-        if self.class_weight == "balanced":
-            # Balanced over the classes present in this call's data.
-            present = np.unique(index)
-            weights = np.ones(len(self.classes_))
-            weights[present] = compute_class_weight(
-                "balanced", classes=self.classes_[present], y=self.classes_[index]
-            )
-        else:
-            weights = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=self.classes_[index]
-            )
-        per_sample = weights[index].astype(Y.dtype)
-        return per_sample if sample_weight is None else per_sample * sample_weight
-
     def _loss_name(self):
         return "log_loss" if self._target_kind == "multiclass" else "binary_log_loss"
-
-    def _stratify(self, Y):
-        if self._target_kind == "binary":
-            return Y > 0.5
-        if self._target_kind == "multiclass":
-            return Y.argmax(axis=1)
-        return None  # multilabel: no stratification
-
-    def _indices(self, output):
-        """Predicted class indices (or indicator matrix) from probabilities."""
-        if self._target_kind == "multiclass":
-            return output.argmax(axis=1)
-        if self._target_kind == "binary":
-            return (output[:, 0] > 0.5).astype(int)
-        return (output > 0.5).astype(int)
 
     def _score_outputs(self, output, Y, sample_weight):
         return accuracy_score(
@@ -329,10 +193,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             The predicted classes.
         """
-        indices = self._indices(self._forward(X))
+        indices = self._indices(self._forward(X, "predict"))
         if self._target_kind == "multilabel":
             return indices
-        return self.classes_[indices]
+        return self._labels(indices)
 
     def decision_function(self, X):
         """Raw scores of the output layer, before the logistic or softmax link.
@@ -349,8 +213,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             ``classes_[1]``, as scikit-learn's linear classifiers return; otherwise one
             column per class (or label).
         """
-        raw = self._forward(X, final="identity")
-        return raw.ravel() if self._target_kind == "binary" else raw
+        raw = self._forward(X, "decision_function", final="identity")
+        if self._target_kind != "binary":
+            return raw
+        xp, _ = namespace_and_device(raw)
+        return xp.reshape(raw, (-1,))
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -368,10 +235,14 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, in the order of ``classes_``.
         """
-        output = self._forward(X)
-        if self._target_kind == "binary":
-            return np.hstack([1 - output, output])
-        return output
+        return self._proba(X, "predict_proba")
+
+    def _proba(self, X, method):
+        output = self._forward(X, method)
+        if self._target_kind != "binary":
+            return output
+        xp, _ = namespace_and_device(output)
+        return xp.concat([1 - output, output], axis=1)
 
     def predict_log_proba(self, X):
         """Log of probability estimates.
@@ -386,9 +257,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         log_proba : ndarray of shape (n_samples, n_classes)
             ``log(predict_proba(X))``, so that both rank classes identically.
         """
-        proba = self.predict_proba(X)
+        proba = self._proba(X, "predict_log_proba")
+        xp, _ = namespace_and_device(proba)
         with np.errstate(divide="ignore"):
-            return np.log(proba, out=proba)
+            return xp.log(proba)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

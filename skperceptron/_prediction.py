@@ -1,13 +1,29 @@
-"""Prediction of a fitted MLP: the validated forward pass in bounded-memory chunks."""
+"""Prediction of a fitted MLP: the validated forward pass in bounded-memory chunks.
+
+With scikit-learn's ``array_api_dispatch`` on, a model fitted on another namespace's
+arrays (a GPU tensor, say) predicts in that namespace and on that device; the input must
+be there too (``check_fitted_namespace``).
+"""
 
 from numbers import Integral
 
 import numpy as np
 from sklearn import get_config
+from sklearn.base import clone
 
+from . import _network_array
 from ._activations import ACTIVATIONS
 from ._network import forward_in_chunks, rows_within_budget
-from ._validation import check_is_fitted, validate_input
+from ._validation import (
+    check_fitted_namespace,
+    check_is_fitted,
+    convert_arrays,
+    input_backend,
+    validate_input,
+)
+
+# Fitted attributes that stay numpy arrays on the host whatever the input's namespace.
+HOST_ATTRIBUTES = ("classes_", "feature_names_in_")
 
 # Prediction works through rows in chunks whose activation buffers fit this budget
 # (a few MiB stay cache-friendly and bound memory), and never more than scikit-learn's
@@ -23,22 +39,44 @@ class PredictionMixin:
         budget = min(PREDICT_CHUNK_BYTES, get_config()["working_memory"] * 2**20)
         return rows_within_budget(layer_units, itemsize, budget)
 
-    def _forward(self, X, final=None, n_layers=None):
+    @property
+    def _reference_weights(self):
+        """The first weight matrix: its namespace and device are the model's."""
+        return self.coefs_[0]
+
+    def _forward(self, X, method, final=None, n_layers=None):
         """Validated forward pass through the first ``n_layers`` weight layers (all by
-        default) in bounded-memory row chunks; ``final`` defaults to the output link."""
+        default) in bounded-memory row chunks, for the public ``method``. ``final`` is
+        an output-activation name (the model's output link by default) or an entry of
+        ``ACTIVATIONS`` (a hidden layer's outputs)."""
         check_is_fitted(self)
+        check_fitted_namespace(X, self, method)
         X = validate_input(self, X, reset=False)
         coefs = self.coefs_[:n_layers]
         layer_units = [self.n_features_in_] + [c.shape[1] for c in coefs]
+        ops = input_backend(X)
+        final = final or self.out_activation_
+        args = (coefs, self.intercepts_[: len(coefs)],
+                self._hidden_activations(len(self.coefs_) - 1))
+        if ops is not None:
+            link = final if isinstance(final, str) else final.array_forward
+            rows = self._prediction_rows(layer_units, ops.numpy_dtype(X.dtype).itemsize)
+            return _network_array.forward_in_chunks(ops, *args, link, X, rows)
         dtype = np.result_type(X.dtype, coefs[0].dtype)
+        link = final if isinstance(final, str) else final.forward
         return forward_in_chunks(
-            coefs,
-            self.intercepts_[: len(coefs)],
-            self._hidden_activations(len(self.coefs_) - 1),
-            final or self.out_activation_,
-            X,
-            self._prediction_rows(layer_units, dtype.itemsize),
+            *args, link, X, self._prediction_rows(layer_units, dtype.itemsize)
         )
+
+    def __sklearn_array_api_convert__(self, converter):
+        """A clone holding every fitted array converted by ``converter`` (scikit-learn's
+        ``move_estimator_to``), except ``classes_`` and ``feature_names_in_``, which
+        stay numpy arrays (string labels have no device)."""
+        moved = clone(self)
+        for name, value in vars(self).items():
+            keep = name in HOST_ATTRIBUTES
+            setattr(moved, name, value if keep else convert_arrays(value, converter))
+        return moved
 
     def hidden_activations(self, X, layer=-1):
         """Outputs of a hidden layer, for use as learned features.
@@ -77,4 +115,6 @@ class PredictionMixin:
             )
         layer = layer % n_hidden
         name = self._hidden_activations(n_hidden)[layer]
-        return self._forward(X, final=ACTIVATIONS[name].forward, n_layers=layer + 1)
+        return self._forward(
+            X, "hidden_activations", final=ACTIVATIONS[name], n_layers=layer + 1
+        )

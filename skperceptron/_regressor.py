@@ -10,7 +10,7 @@ from ._base import BaseMultilayerPerceptron, stochastic_solver
 from ._docs import fill_doc
 from ._options import REGRESSOR_CONSTRAINTS
 from ._state import store_init_params
-from ._validation import _fit_context
+from ._validation import _fit_context, namespace_and_device
 
 
 @fill_doc
@@ -198,8 +198,11 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values, in the model's dtype.
         """
-        output = self._forward(X)
-        return output.ravel() if output.shape[1] == 1 else output
+        output = self._forward(X, "predict")
+        if output.shape[1] != 1:
+            return output
+        xp, _ = namespace_and_device(output)
+        return xp.reshape(output, (-1,))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -7,9 +7,14 @@ one-file change and no copy of a private helper lives in this package.
 """
 
 import inspect
+from functools import partial
 
 import numpy as np
+import scipy.sparse as sp
+import scipy.special
+from sklearn import get_config
 from sklearn.base import _fit_context  # noqa: F401
+from sklearn.utils._array_api import _is_numpy_namespace, get_namespace_and_device
 from sklearn.utils._param_validation import (  # noqa: F401
     Hidden,
     Interval,
@@ -29,6 +34,19 @@ from sklearn.utils.validation import (  # noqa: F401
     validate_data,
 )
 
+from ._backend import ArrayBackend
+
+try:  # scikit-learn >= 1.9: Array API dispatch with device moves and namespace checks
+    from sklearn.utils._array_api import (
+        _estimator_with_converted_arrays,
+        check_same_namespace,
+        move_to,
+    )
+
+    ARRAY_API_SUPPORTED = True
+except ImportError:  # scikit-learn 1.6-1.8: numpy only
+    ARRAY_API_SUPPORTED = False
+
 # The input contract of every estimator of the package, in fit and predict alike:
 # dense arrays or CSR matrices (other sparse formats are converted), float64 or
 # float32 kept as given (anything else becomes float64).
@@ -36,8 +54,21 @@ INPUT_CONTRACT = {"accept_sparse": "csr", "dtype": (np.float64, np.float32)}
 
 
 def validate_input(estimator, X, y="no_validation", *, reset, **kwargs):
-    """``validate_data`` under :data:`INPUT_CONTRACT`; ``kwargs`` add to or override it."""
-    return validate_data(estimator, X, y, reset=reset, **{**INPUT_CONTRACT, **kwargs})
+    """``validate_data`` under :data:`INPUT_CONTRACT`; ``kwargs`` add to or override it.
+
+    For an Array API input the contract's numpy dtypes name the namespace's own."""
+    params = {**INPUT_CONTRACT, **kwargs}
+    xp, is_array_api, _ = get_namespace_and_device(X)
+    if is_array_api and not _is_numpy_namespace(xp):
+        params["dtype"] = _namespace_dtypes(xp, params["dtype"])
+    return validate_data(estimator, X, y, reset=reset, **params)
+
+
+def _namespace_dtypes(xp, dtype):
+    """numpy float dtype(s) as the dtype(s) of the same name in ``xp``."""
+    if isinstance(dtype, tuple | list):
+        return tuple(_namespace_dtypes(xp, d) for d in dtype)
+    return getattr(xp, np.dtype(dtype).name)
 
 
 _HAS_ZERO_WEIGHT_OPTION = (
@@ -76,6 +107,84 @@ def validate_sample_weight(sample_weight, X):
     return sample_weight
 
 
+# ------------------------------------------------------------- Array API
+ARRAY_API_VERSION_MESSAGE = (
+    "Array API dispatch (sklearn.set_config(array_api_dispatch=True)) with non-NumPy "
+    "input needs scikit-learn >= 1.9 in skperceptron; this is scikit-learn %s. Pass "
+    "NumPy arrays, or upgrade scikit-learn."
+)
+
+
+def _is_foreign_array(X):
+    """An array of another library than numpy (a torch tensor, a CuPy array, ...)."""
+    return (
+        not isinstance(X, np.ndarray | np.generic)
+        and not sp.issparse(X)
+        and (hasattr(X, "__array_namespace__") or hasattr(X, "__dlpack__"))
+    )
+
+
+def input_backend(X):
+    """The :class:`~skperceptron._backend.ArrayBackend` of ``X`` when scikit-learn's
+    ``array_api_dispatch`` is on and ``X`` is not a numpy array (or sparse matrix);
+    None otherwise, which selects the numpy path."""
+    if not get_config()["array_api_dispatch"]:
+        return None
+    if not ARRAY_API_SUPPORTED:
+        if _is_foreign_array(X):
+            import sklearn
+
+            raise ValueError(ARRAY_API_VERSION_MESSAGE % sklearn.__version__)
+        return None
+    xp, is_array_api, device = get_namespace_and_device(X)
+    if not is_array_api or _is_numpy_namespace(xp):
+        return None
+    return array_backend(xp, device)
+
+
+def array_backend(xp, device):
+    """The backend of namespace ``xp`` on ``device``, with an ``erf`` that works there."""
+    to_host = partial(move_to, xp=np, device="cpu")
+    return ArrayBackend(xp, device, to_host, _erf_for(xp, device, to_host))
+
+
+def _erf_for(xp, device, to_host):
+    # scipy's Array API dispatch uses the namespace's own erf (torch, CuPy, JAX); where
+    # it cannot (array-api-strict off its CPU device), compute it on the host.
+    try:
+        scipy.special.erf(xp.asarray([0.5], device=device))
+        return scipy.special.erf
+    except (RuntimeError, TypeError, ValueError, BufferError):
+        return lambda x: xp.asarray(scipy.special.erf(to_host(x)), device=device)
+
+
+def namespace_and_device(array):
+    """``(xp, device)`` of an array: with dispatch off, or for numpy arrays, the
+    array-api-compat numpy namespace (whose functions return numpy arrays)."""
+    xp, _, device = get_namespace_and_device(array)
+    return xp, device
+
+
+def check_fitted_namespace(X, estimator, method):
+    """scikit-learn's ``check_same_namespace`` against the fitted weights (``X`` must
+    be of the namespace and device the model was fitted on); a no-op before 1.9."""
+    if ARRAY_API_SUPPORTED:
+        check_same_namespace(X, estimator, attribute="_reference_weights", method=method)
+
+
+def to_host(array):
+    """``array`` as a numpy array when it is another library's array; anything else
+    (numpy arrays, lists, sparse matrices, None) unchanged."""
+    if ARRAY_API_SUPPORTED and _is_foreign_array(array):
+        return move_to(array, xp=np, device="cpu")
+    return array
+
+
+def convert_arrays(value, converter):
+    """scikit-learn's conversion of every array inside ``value`` (lists, dicts, ...)."""
+    return _estimator_with_converted_arrays(value, converter)
+
+
 __all__ = [
     "_fit_context",
     "Hidden",
@@ -86,6 +195,13 @@ __all__ = [
     "StrOptions",
     "_check_partial_fit_first_call",
     "_check_sample_weight",
+    "ARRAY_API_SUPPORTED",
+    "array_backend",
+    "check_fitted_namespace",
+    "convert_arrays",
+    "input_backend",
+    "namespace_and_device",
+    "to_host",
     "check_is_fitted",
     "check_random_state",
     "type_of_target",

@@ -15,8 +15,12 @@ ALLOWED = {
     "_losses": {"_activations"},
     "_blas": set(),
     "_fused": {"_activations", "_kernels"},
-    "_optimizers": {"_blas", "_fused"},
-    "_validation": set(),
+    "_optimizers": {"_array_steps", "_blas", "_fused"},
+    # The Array API path: the backend record, functional steps and objective.
+    "_backend": set(),
+    "_array_steps": set(),
+    "_network_array": {"_activations", "_losses", "_network"},
+    "_validation": {"_backend"},
     "_version": set(),
     "_persistence": {"_version"},
     "_state": {"_persistence"},
@@ -25,13 +29,14 @@ ALLOWED = {
     "_solvers": set(),
     "_network": {"_activations", "_blas", "_losses"},
     "_options": {"_activations", "_losses", "_network", "_optimizers", "_validation"},
-    "_prediction": {"_activations", "_network", "_validation"},
-    "_early_stopping": {"_network", "_solvers", "_validation"},
+    "_prediction": {"_activations", "_network", "_network_array", "_validation"},
+    "_early_stopping": {"_fitted", "_network", "_network_array", "_solvers", "_validation"},
     "_architecture": {"_activations", "_validation"},
     "_convergence": {"_solvers"},
-    "_fitted": {"_losses", "_network", "_solvers", "_validation"},
+    "_fitted": {"_losses", "_network", "_network_array", "_solvers", "_validation"},
     "_base": {"_architecture", "_batches", "_callbacks", "_convergence", "_fitted",
-              "_early_stopping", "_losses", "_network", "_optimizers", "_options",
+              "_early_stopping", "_losses", "_network", "_network_array", "_optimizers",
+              "_options",
               "_persistence", "_prediction", "_solvers", "_state", "_threads", "_validation"},
     "_calibration": set(),
     # The only importer of sklearn.callback; public callbacks and the display beside it.
@@ -47,7 +52,9 @@ ALLOWED = {
                     "_perceptron_fit", "_persistence", "_validation"},
     "_docs": set(),
     "_regressor": {"_base", "_docs", "_options", "_state", "_validation"},
-    "_mlp": {"_base", "_docs", "_options", "_regressor", "_state", "_validation"},
+    "_class_labels": {"_validation"},
+    "_mlp": {"_base", "_class_labels", "_docs", "_options", "_regressor", "_state",
+             "_validation"},
     # Optional ONNX export, never imported by the package root.
     "_onnx_graph": set(),
     "_onnx_check": set(),
@@ -95,7 +102,8 @@ def test_every_module_is_in_the_import_map():
 # The numerical core: tables, kernels, loops. It runs without scikit-learn, so the
 # Array API and compiled-kernel work can swap its bodies without touching estimators.
 CORE = ("_activations", "_losses", "_blas", "_threads", "_optimizers", "_batches",
-        "_solvers", "_network", "_state", "_persistence", "_version")
+        "_solvers", "_network", "_state", "_persistence", "_version", "_backend",
+        "_array_steps", "_network_array")
 
 
 def _names_sklearn(node):
