@@ -188,7 +188,7 @@ class BaseMultilayerPerceptron(
         host (``classes_`` stays numpy) and moved to ``X``'s device."""
         ops = input_backend(X)
         if ops is not None:
-            y, sample_weight = to_host(y), to_host(sample_weight)
+            y, sample_weight, classes = to_host(y), to_host(sample_weight), to_host(classes)
         X, y = validate_input(
             self, X, y, reset=first_pass, multi_output=True, y_numeric=not self._is_classifier()
         )

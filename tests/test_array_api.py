@@ -186,8 +186,14 @@ def test_classifier_fit_matches_numpy(space, classification, case):
     _assert_same_fit(host, device, 1e-10)
     with _dispatch():
         Xd = _to(space, X)
-        assert_allclose(_host(device.predict_proba(Xd)), host.predict_proba(X), rtol=1e-10)
+        for method in ("predict_proba", "predict_log_proba", "decision_function",
+                       "hidden_activations"):
+            expected = getattr(host, method)(X)
+            assert_allclose(_host(getattr(device, method)(Xd)), expected, rtol=1e-10,
+                            atol=1e-12)
         assert_allclose(_host(device.predict(Xd)), host.predict(X))
+        # scikit-learn computes the accuracy of torch labels in float32.
+        assert device.score(Xd, _to(space, y)) == pytest.approx(host.score(X, y), rel=1e-6)
 
 
 @pytest.mark.parametrize("loss", ["squared_error", "huber", "absolute_error", "poisson"])
@@ -228,7 +234,7 @@ def test_partial_fit_continues_on_device(space, classification):
         once.fit(_to(space, X), _to(space, y))
         steps = MLPClassifier((8,), random_state=0, shuffle=True)
         for _ in range(3):
-            steps.partial_fit(_to(space, X), _to(space, y), classes=np.unique(y))
+            steps.partial_fit(_to(space, X), _to(space, y), classes=_to(space, np.unique(y)))
     for a, b in zip(once.coefs_, steps.coefs_, strict=True):
         assert_allclose(_host(a), _host(b), rtol=1e-12)
 
