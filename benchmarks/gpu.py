@@ -241,6 +241,8 @@ def header(args, sizes):
     gpu = ""
     if torch is not None and torch.cuda.is_available():
         gpu = f", GPU {torch.cuda.get_device_name()}"
+    elif torch is not None:  # a torch CPU column runs on PyTorch's own threads
+        gpu = f" (PyTorch on {torch.get_num_threads()} threads)"
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
           f"{gpu}; Python {platform.python_version()}, numpy {np.__version__}, "
           f"scikit-learn {sklearn.__version__}"
@@ -263,6 +265,8 @@ def parse(argv=None):
     args = parser.parse_args(argv)
     if args.repeats is not None and args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    if args.device.startswith("cuda") and not (torch is not None and torch.cuda.is_available()):
+        parser.error(f"--device {args.device}: PyTorch sees no CUDA device here")
     return args
 
 
