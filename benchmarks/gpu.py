@@ -242,7 +242,8 @@ def header(args, sizes):
     if torch is not None and torch.cuda.is_available():
         gpu = f", GPU {torch.cuda.get_device_name()}"
     elif torch is not None:  # a torch CPU column runs on PyTorch's own threads
-        gpu = f" (PyTorch on {torch.get_num_threads()} threads)"
+        threads = torch.get_num_threads()
+        gpu = f" (PyTorch on {threads} thread{'s' if threads > 1 else ''})"
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
           f"{gpu}; Python {platform.python_version()}, numpy {np.__version__}, "
           f"scikit-learn {sklearn.__version__}"
