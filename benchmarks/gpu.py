@@ -175,7 +175,7 @@ def data(sizes):
     return X, y, X[rows]
 
 
-def epoch_case(backends, X, y, batch, repeats):
+def epoch_case(backends, X, y, batch, repeats, notes):
     """Seconds of one ``partial_fit`` epoch per backend, after a warm-up epoch."""
     arrays = {b.name: (b.to_device(X), b.to_device(y)) for b in backends}
     for backend in backends:
@@ -183,12 +183,26 @@ def epoch_case(backends, X, y, batch, repeats):
         Xb, yb = arrays[backend.name]
         timed(backend, partial(model.partial_fit, Xb, yb, classes=np.unique(y)))
         backend.models[batch] = model
+    notes.extend(first_epoch_agreement(backends, batch))
 
     def make_call(backend):
         model, (Xb, yb) = backend.models[batch], arrays[backend.name]
         return lambda: model.partial_fit(Xb, yb)
 
     return interleave(backends, make_call, repeats)[0]
+
+
+def first_epoch_agreement(backends, batch):
+    """How far each device's weights are from numpy's after the same first epoch."""
+    reference = backends[0].models[batch].coefs_
+    lines = []
+    for backend in backends[1:]:
+        coefs = [backend.to_host(c) for c in backend.models[batch].coefs_]
+        gap = max(float(np.abs(c - r).max() / np.abs(r).max())
+                  for c, r in zip(coefs, reference, strict=True))
+        lines.append(f"{backend.name}: after the first epoch at batch {batch}, the largest "
+                     f"weight difference from numpy's is {gap:.2g} of the largest weight")
+    return lines
 
 
 def predict_case(backends, X_predict, batch, repeats):
@@ -281,7 +295,7 @@ def main(argv=None):
     X, y, X_predict = data(sizes)
     rows = []
     for batch in sizes.batch_sizes:
-        seconds = epoch_case(found, X, y, batch, sizes.repeats)
+        seconds = epoch_case(found, X, y, batch, sizes.repeats, notes)
         rows.append((f"Adam epoch, batch {batch}: s", seconds,
                      TARGETS[f"epoch, batch {batch}"], False))
     seconds, labels = predict_case(found, X_predict, sizes.batch_sizes[-1], sizes.repeats)
