@@ -39,7 +39,7 @@ DRIVER = textwrap.dedent(
 
 # Packages of the optional extras; an example importing one is skipped without it.
 OPTIONAL = {"dask", "dask_ml", "distributed", "mlflow", "onnx", "onnxruntime", "rich",
-            "skl2onnx"}
+            "skl2onnx", "torch"}
 # Our optional modules and the extras they import.
 OPTIONAL_MODULES = {"skperceptron.onnx": ["skl2onnx", "onnx", "onnxruntime"]}
 
