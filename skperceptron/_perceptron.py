@@ -202,7 +202,7 @@ class PerceptronClassifier(
             ``+-inf``).
         """
         check_is_fitted(self)
-        X = validate_input(self, X, reset=False)
+        X = validate_input(self, X, reset=False, numpy_only=True)
         s = scores(X, self.coef_, self.intercept_)
         return s.ravel() if s.shape[1] == 1 else s
 
@@ -282,6 +282,8 @@ class PerceptronClassifier(
     def _validate_rows(self, X, y, reset):
         # The package's input contract; the compiled pass reads C-ordered rows and
         # 32-bit CSR indices.
-        X, y = validate_input(self, X, y, reset=reset, order="C", accept_large_sparse=False)
+        X, y = validate_input(
+            self, X, y, reset=reset, order="C", accept_large_sparse=False, numpy_only=True
+        )
         check_classification_targets(y)
         return X, y

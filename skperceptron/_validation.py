@@ -53,13 +53,21 @@ except ImportError:  # scikit-learn 1.6-1.8: numpy only
 INPUT_CONTRACT = {"accept_sparse": "csr", "dtype": (np.float64, np.float32)}
 
 
-def validate_input(estimator, X, y="no_validation", *, reset, **kwargs):
+def validate_input(estimator, X, y="no_validation", *, reset, numpy_only=False, **kwargs):
     """``validate_data`` under :data:`INPUT_CONTRACT`; ``kwargs`` add to or override it.
 
-    For an Array API input the contract's numpy dtypes name the namespace's own."""
+    For an Array API input the contract's numpy dtypes name the namespace's own; an
+    estimator that runs on numpy only (``numpy_only``) refuses such input by name."""
     params = {**INPUT_CONTRACT, **kwargs}
     xp, is_array_api, _ = get_namespace_and_device(X)
     if is_array_api and not _is_numpy_namespace(xp):
+        if numpy_only:
+            raise ValueError(
+                f"{type(estimator).__name__} works on NumPy arrays and SciPy sparse "
+                f"matrices only (its training loop is compiled code), but got an array of "
+                f"{xp.__name__} with array_api_dispatch on. Convert the input to NumPy, "
+                "or use MLPClassifier, which runs in any Array API namespace."
+            )
         params["dtype"] = _namespace_dtypes(xp, params["dtype"])
     return validate_data(estimator, X, y, reset=reset, **params)
 

@@ -324,6 +324,16 @@ def test_numeric_labels_come_back_on_the_device(space, classification):
     assert set(_host(predicted)) <= {10, 11, 12}
 
 
+def test_perceptron_refuses_device_arrays_by_name(space, classification):
+    X, y = classification
+    with _dispatch():
+        with pytest.raises(ValueError, match="PerceptronClassifier works on NumPy arrays"):
+            PerceptronClassifier().fit(_to(space, X), _to(space, y))
+        model = PerceptronClassifier(random_state=0).fit(X, y)
+        with pytest.raises(ValueError, match="NumPy arrays and SciPy sparse matrices only"):
+            model.predict(_to(space, X))
+
+
 def test_sparse_and_perceptron_stay_numpy(classification):
     import scipy.sparse as sp
 
