@@ -51,6 +51,7 @@ from ._state import transactional
 from ._threads import blas_thread_limit
 from ._validation import (
     ARRAY_API_SUPPORTED,
+    check_fitted_namespace,
     check_random_state,
     input_backend,
     to_host,
@@ -134,6 +135,8 @@ class BaseMultilayerPerceptron(
     ):
         hidden, activations = self._architecture()
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        if not first_pass:  # continuing: the data must be where the model is
+            check_fitted_namespace(X, self, "partial_fit" if incremental else "fit")
         data = self._training_data(
             X, y, sample_weight, first_pass=first_pass, incremental=incremental, classes=classes
         )

@@ -285,6 +285,20 @@ def test_methods_refuse_another_namespace(space, classification, method):
             getattr(model, method)(*args)
 
 
+@pytest.mark.parametrize("continuation", ["partial_fit", "warm_start"])
+def test_continued_training_refuses_another_namespace(space, classification, continuation):
+    X, y = classification
+    warm = continuation == "warm_start"
+    with _dispatch():
+        model = MLPClassifier((8,), max_iter=2, warm_start=warm, random_state=0)
+        model.fit(_to(space, X), _to(space, y))
+        before = _host(model.coefs_[0])
+        name = "fit" if warm else "partial_fit"
+        with pytest.raises(ValueError, match=rf"MLPClassifier\.{name}\(\).*same namespace"):
+            getattr(model, name)(X, y)
+    assert_allclose(_host(model.coefs_[0]), before)  # the failed call changed nothing
+
+
 def test_regressor_predict_refuses_another_namespace(space):
     X, y = make_regression(40, 3, random_state=0)
     with _dispatch():
