@@ -302,3 +302,34 @@ def test_kernels_run_serially_without_openmp_and_say_so():
     assert _fused.OPENMP == _kernels.OPENMP
     if not _kernels.OPENMP:
         assert _kernels.max_threads() == 1
+
+
+# ------------------------------------------------------------ whole fits
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+def test_a_fit_and_its_predictions_do_not_depend_on_the_compiled_path(
+    activation, solver, dtype, monkeypatch
+):
+    # Every kernel of the training step and of prediction against its numpy formula at
+    # once: the fitted weights and probabilities are the same bits either way.
+    from sklearn.datasets import make_classification
+
+    from skperceptron import MLPClassifier
+
+    X, y = make_classification(120, 8, n_informative=5, n_classes=3, random_state=0)
+    X = X.astype(dtype)
+    params = dict(hidden_layer_sizes=(17, 9), activation=activation, solver=solver,
+                  batch_size=32, max_iter=3, random_state=0)
+
+    def fit():
+        model = MLPClassifier(**params).fit(X, y)
+        return [*model.coefs_, *model.intercepts_, model.predict_proba(X)]
+
+    compiled = fit()
+    monkeypatch.setattr(_fused, "_kernels", None)
+    numpy_path = fit()
+    assert compiled[0].dtype == dtype
+    for a, b in zip(compiled, numpy_path, strict=True):
+        assert_bitwise(a, b)
