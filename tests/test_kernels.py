@@ -257,38 +257,6 @@ def test_fused_wrappers_equal_the_activation_table_for_every_activation(activati
     assert_bitwise(delta, want)
 
 
-# ------------------------------------------------------------------ gather
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", ["contiguous", "strided", "fortran"])
-@pytest.mark.parametrize("n_threads", [1, 2])
-def test_gather_rows_equals_take_with_clip(dtype, layout, n_threads):
-    rng = np.random.default_rng(8)
-    X = _layer(rng, dtype, layout)
-    rows = rng.integers(-3, X.shape[0] + 3, size=300).astype(np.intp)  # clipped at both ends
-    out = np.full((320, X.shape[1]), -7, dtype)
-    expected = np.take(X, rows, axis=0, mode="clip")
-    _kernels.gather_rows(X, rows, out, n_threads)
-    assert_bitwise(out[:300], expected)
-    assert (out[300:] == -7).all()  # nothing written past the batch
-
-
-def test_fused_gather_falls_back_for_other_index_types_and_sparse():
-    import scipy.sparse as sp
-
-    X = np.arange(20.0).reshape(5, 4)
-    out = np.empty((3, 4))
-    got = _fused.gather_rows(X, np.array([4, 0, 2], dtype=np.int32), out)
-    np.testing.assert_array_equal(got, X[[4, 0, 2]])
-    assert got.base is out or got is out
-    S = sp.csr_matrix(X)
-    np.testing.assert_array_equal(_fused.gather_rows(S, np.array([1, 3]), out).toarray(), X[[1, 3]])
-
-
-def test_gather_refuses_a_too_small_buffer():
-    with pytest.raises(ValueError, match="cannot hold"):
-        _kernels.gather_rows(np.zeros((5, 4)), np.arange(3, dtype=np.intp), np.zeros((2, 4)))
-
-
 @pytest.mark.skipif(not _kernels.OPENMP, reason="built without OpenMP")
 def test_kernel_threads_follow_the_openmp_limit_of_threadpoolctl():
     from threadpoolctl import threadpool_limits
