@@ -7,10 +7,14 @@ can be swapped for its one-pass kernel of ``_fused`` / ``_kernels``:
 - ``numpy``: the loop as it was before the kernels (``np.take`` gather, bias add and
   relu as two numpy passes, ``np.multiply(delta, A > 0)``, Adam through BLAS
   ``axpy``/``scal`` in nine passes);
-- ``+adam``: Adam's one-pass kernel (what ``_optimizers.Adam.step`` now runs);
-- ``+gather``: and the row-gather kernel;
-- ``+bias_act``: and bias + relu in one pass after each hidden product;
-- ``+backward``: and the relu derivative multiplied into the delta by the kernel.
+- ``+adam``: Adam's one-pass kernel (``_optimizers.Adam.step``);
+- ``+bias_act``: and bias + relu in one pass after each hidden product
+  (``Objective._hidden_eval``);
+- ``+backward``: and the relu derivative multiplied into the delta by the kernel
+  (``Objective._activation_backward``): the library's training step as it is.
+
+A row-gather kernel was measured here too and removed: no gain over
+``np.take(mode="clip")`` in the loop (``notes/mlp.md``).
 
 Every variant computes the same numbers bit for bit except ``numpy``'s Adam (BLAS
 ``axpy`` may use fused multiply-adds), which the script checks. The variants alternate
@@ -21,9 +25,8 @@ as multiples of the floor. 1 BLAS thread: process CPU time; 2: wall time.
     python benchmarks/fused_step.py --alone     # each kernel against its numpy lines, alone
 
 ``--alone`` times each kernel and the numpy lines it replaces on one step's arrays
-(235k parameters; a 256x256 layer with random-sign entries; a 256-row gather from
-60,000x784), minimum over repeats of the per-call time, 1 BLAS thread, so the ratios
-are of the work itself.
+(235k parameters; a 256x256 layer with random-sign entries), minimum over repeats of
+the per-call time, 1 BLAS thread, so the ratios are of the work itself.
 """
 
 import argparse  # noqa: I001 - run.py (this folder) is imported last
@@ -34,7 +37,6 @@ from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_limits
 
 from skperceptron import _fused
-from skperceptron._activations import Activation
 from skperceptron._network import Objective, initial_theta
 from skperceptron._optimizers import Adam
 
@@ -46,35 +48,28 @@ BATCH = 256
 HIDDEN = (256, 128)
 
 
-class FusedObjective(Objective):
-    """The objective with bias + activation fused after each hidden product, and/or the
-    activation derivative through the kernel. Only ``_forward``'s two numpy lines
-    ``Z += b`` / ``self.activations[i].forward(Z)`` and the backward call change."""
+class SwitchableObjective(Objective):
+    """The library's objective, whose hidden layers can go back to the numpy lines the
+    kernels replaced: ``Z += b`` then the table's ``forward(Z)``, and the table's
+    ``backward(A, delta)`` (these networks keep no pre-activation: relu)."""
 
-    def __init__(self, *args, names, fuse_forward, fuse_backward, **kwargs):
+    def __init__(self, *args, fuse_forward, fuse_backward, **kwargs):
         super().__init__(*args, **kwargs)
-        self._names = names
         self._fuse_forward = fuse_forward
-        if fuse_backward:
-            self.activations = [
-                Activation(a.forward, (lambda A, d, n=n: _fused.activation_backward(A, d, n)))
-                for a, n in zip(self.activations, names, strict=True)
-            ]
+        self._fuse_backward = fuse_backward
 
-    def _forward(self, theta, X, n, train):
-        if not self._fuse_forward:
-            return super()._forward(theta, X, n, train)
-        coefs, intercepts = self._layers(theta)
-        inputs, A, last = [X], X, len(coefs) - 1
-        for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
-            Z = self._acts[i][:n]
-            np.matmul(A, W, out=Z)
-            if i == last:
-                Z += b
-                return coefs, inputs, Z
-            _fused.bias_activation(Z, b, self._names[i])
-            A = Z
-            inputs.append(A)
+    def _hidden_eval(self, i, Z, b):
+        if self._fuse_forward:
+            return super()._hidden_eval(i, Z, b)
+        Z += b
+        self.activations[i].forward(Z)
+        return Z
+
+    def _activation_backward(self, i, delta):
+        if self._fuse_backward:
+            super()._activation_backward(i, delta)
+        else:
+            self.activations[i].backward(self._acts[i][: delta.shape[0]], delta)
 
 
 def blas_adam_step(opt, buf):
@@ -90,24 +85,22 @@ def take(X, rows, out):
     return np.take(X, rows, axis=0, out=out[: len(rows)], mode="clip")
 
 
-VARIANTS = {  # name -> (kernel Adam, kernel gather, fused bias+act, kernel backward)
-    "numpy": (False, False, False, False),
-    "+adam": (True, False, False, False),
-    "+gather": (True, True, False, False),
-    "+bias_act": (True, True, True, False),
-    "+backward": (True, True, True, True),
+VARIANTS = {  # name -> (kernel Adam, fused bias+act, kernel backward)
+    "numpy": (False, False, False),
+    "+adam": (True, False, False),
+    "+bias_act": (True, True, False),
+    "+backward": (True, True, True),
 }
 
 
 def make_epoch(X, Y, dtype, flags):
-    kernel_adam, kernel_gather, fuse_forward, fuse_backward = flags
+    kernel_adam, fuse_forward, fuse_backward = flags
     n, d = X.shape
     units = [d, *HIDDEN, Y.shape[1]]
     names = ["relu"] * len(HIDDEN)
     theta0 = initial_theta(units, names, np.random.RandomState(0), dtype)
-    objective = FusedObjective(units, names, "log_loss", 1e-4, dtype, BATCH, names=names,
-                               fuse_forward=fuse_forward, fuse_backward=fuse_backward)
-    gather = _fused.gather_rows if kernel_gather else take
+    objective = SwitchableObjective(units, names, "log_loss", 1e-4, dtype, BATCH,
+                                    fuse_forward=fuse_forward, fuse_backward=fuse_backward)
     X_b, Y_b = np.empty((BATCH, d), dtype), np.empty((BATCH, Y.shape[1]), dtype)
 
     def epoch(clock):
@@ -118,7 +111,7 @@ def make_epoch(X, Y, dtype, flags):
         start_t = clock.now()
         for start in range(0, n - BATCH + 1, BATCH):
             rows = order[start : start + BATCH]
-            Xr, Yr = gather(X, rows, X_b), gather(Y, rows, Y_b)
+            Xr, Yr = take(X, rows, X_b), take(Y, rows, Y_b)
             _, grad = objective.value_and_grad(theta, Xr, Yr)
             step(theta, grad)
         return clock.now() - start_t, theta
@@ -167,9 +160,6 @@ def alone(dtype, repeats):
     b = rng.standard_normal(256).astype(dtype)
     A = np.maximum(rng.standard_normal((BATCH, 256)), 0).astype(dtype)
     d0 = rng.standard_normal((BATCH, 256)).astype(dtype)
-    X = rng.standard_normal((60_000, 784)).astype(dtype)
-    rows = rng.permutation(60_000)[:BATCH]
-    out = np.empty((BATCH, 784), dtype)
     Z, d = Z0.copy(), d0.copy()
 
     def numpy_bias_relu():
@@ -196,10 +186,6 @@ def alone(dtype, repeats):
         ),
         "bias + relu (256x256, incl. a copy)": (numpy_bias_relu, kernel_bias_relu),
         "relu derivative (256x256, incl. a copy)": (numpy_relu_backward, kernel_relu_backward),
-        "gather 256 rows of 784": (
-            lambda: take(X, rows, out),
-            lambda: _fused.gather_rows(X, rows, out),
-        ),
     }
     best = lambda f: min(timeit.repeat(f, number=200, repeat=repeats)) / 200 * 1e6
     with threadpool_limits(limits=1, user_api="blas"):

@@ -1,16 +1,16 @@
 """Where one Adam epoch's time goes: gather, objective and optimizer, against the floor.
 
 The benchmark case of issue #4 (60,000 x 784, 10 classes, hidden (256, 128), batch 256,
-1 BLAS thread, process CPU time) taken apart: each repeat runs one epoch of the real
-training loop with a timer around each phase, then the same phases alone (the same call
-repeated on one batch, everything warm in cache), then the GEMM floor. Medians over the
-repeats, in seconds per epoch and as multiples of the floor.
+by default 1 BLAS thread and process CPU time; with ``--threads 2`` wall time) taken
+apart: each repeat runs one epoch of the real training loop with a timer around each
+phase, then the same phases alone (the same call repeated on one batch, everything warm
+in cache), then the GEMM floor. Medians over the repeats, in seconds per epoch and as
+multiples of the floor.
 
-    python benchmarks/profile_step.py [--dtype float32|float64] [--repeats 5]
+    python benchmarks/profile_step.py [--dtype float32|float64] [--repeats 5] [--threads 1]
 """
 
 import argparse
-import time
 
 import numpy as np
 
@@ -31,6 +31,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads")
     args = parser.parse_args()
     dtype = np.dtype(args.dtype)
 
@@ -43,7 +44,7 @@ def main():
     adam = Adam(theta, 1e-3)
     X_b, Y_b = np.empty((BATCH, d), dtype), np.empty((BATCH, 10), dtype)
     starts = range(0, n - BATCH + 1, BATCH)
-    clock = time.process_time
+    clock = Clock(args.threads).now
 
     def in_loop():
         order = np.random.default_rng(0).permutation(n)
@@ -75,16 +76,19 @@ def main():
         return np.array(spent)
 
     def floor():
-        return mlp_gemm_floor(Clock(1), d, units[1:-1], units[-1], [BATCH] * len(starts), dtype)
+        return mlp_gemm_floor(Clock(args.threads), d, units[1:-1], units[-1],
+                              [BATCH] * len(starts), dtype)
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=args.threads, user_api="blas"):
         in_loop()  # warm-up
         runs = [(in_loop(), alone(), floor()) for _ in range(args.repeats)]
     loop_t = np.median([r[0] for r in runs], axis=0)
     alone_t = np.median([r[1] for r in runs], axis=0)
     floor_t = float(np.median([r[2] for r in runs]))
 
-    print(f"{dtype.name}, 1 BLAS thread, medians of {args.repeats} repeats, s per epoch\n")
+    timing = "CPU" if args.threads == 1 else "wall"
+    print(f"{dtype.name}, {args.threads} BLAS thread(s) ({timing} time), medians of "
+          f"{args.repeats} repeats, s per epoch\n")
     print("| phase | in the loop | alone |")
     print("|---|---|---|")
     for name, a, b in zip(("gather", "value_and_grad", "Adam step"), loop_t, alone_t, strict=True):

@@ -3,7 +3,7 @@
 Each function here does what its numpy formula (in its docstring) does, in place. When
 the arrays are float32 or float64 of one dtype, with rows contiguous in memory, the
 work goes to the one-pass kernel of ``_kernels.pyx``; otherwise (other dtypes, strided
-vectors, sparse input, a build without the extension) the numpy formula runs. Both
+vectors, a build without the extension) the numpy formula runs. Both
 paths round identically, so which one ran never changes a result (tested in
 ``tests/test_kernels.py``).
 
@@ -129,23 +129,3 @@ def activation_backward(A, delta, activation):
         return
     ACTIVATIONS[activation].backward(A, delta)
 
-
-def gather_rows(X, rows, out, n_threads=1):
-    """``np.take(X, rows, axis=0, out=out[:len(rows)], mode="clip")``; returns that view.
-
-    Sparse ``X`` returns ``X[rows]`` (a new matrix), as the solver's gather does.
-    """
-    if not isinstance(X, np.ndarray):
-        return X[rows]
-    target = out[: len(rows)]
-    if (
-        _matrices(X, out)
-        and out.dtype == X.dtype
-        and out.flags.c_contiguous
-        and rows.dtype == np.intp
-        and rows.ndim == 1
-        and rows.flags.c_contiguous
-    ):
-        _kernels.gather_rows(X, rows, out, n_threads)
-        return target
-    return np.take(X, rows, axis=0, out=target, mode="clip")

@@ -21,7 +21,6 @@ are rounded to the array's dtype first, as numpy does with a Python float. Calle
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport sqrt
-from libc.string cimport memcpy
 
 cdef extern from *:
     """
@@ -323,29 +322,3 @@ def activation_backward(const floating[:, :] A, floating[:, :] delta, int kind):
                 for j in range(cols):
                     delta[i, j] = _backward(A[i, j], delta[i, j], kind)
 
-
-# ------------------------------------------------------------------ gather
-def gather_rows(const floating[:, :] X, const Py_ssize_t[::1] rows, floating[:, ::1] out,
-                int n_threads=1):
-    """``out[:len(rows)] = X[rows]`` (indices clipped to ``[0, len(X) - 1]``, as
-    ``np.take(..., mode="clip")``)."""
-    cdef Py_ssize_t n = rows.shape[0], d = X.shape[1], last = X.shape[0] - 1, i, j, r
-    if out.shape[0] < n or out.shape[1] != d:
-        raise ValueError(f"out of shape ({out.shape[0]}, {out.shape[1]}) cannot hold {n} rows of {d}")
-    if n and last < 0:
-        raise ValueError("cannot gather rows of an empty array")
-    cdef int threads = _threads_for(n * d, n_threads)
-    if n == 0 or d == 0:
-        return
-    with nogil:
-        if X.strides[1] == sizeof(floating):
-            for i in prange(n, num_threads=threads, schedule="static"):
-                r = rows[i]
-                r = 0 if r < 0 else (last if r > last else r)
-                memcpy(&out[i, 0], &X[r, 0], d * sizeof(floating))
-        else:
-            for i in prange(n, num_threads=threads, schedule="static"):
-                r = rows[i]
-                r = 0 if r < 0 else (last if r > last else r)
-                for j in range(d):
-                    out[i, j] = X[r, j]

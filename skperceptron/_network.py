@@ -11,6 +11,7 @@ This module knows nothing of estimators or solvers.
 import numpy as np
 import scipy.sparse as sp
 
+from . import _fused
 from ._activations import ACTIVATIONS
 from ._blas import axpy
 from ._losses import INVERSE_LINKS, LOSSES
@@ -172,6 +173,9 @@ class Objective:
         block_rows=None,
     ):
         self.layer_units = list(layer_units)
+        # Names select the compiled kernels of ``_fused``; the table entries serve the
+        # activations without one (and the pre-activation rule, ``needs_input``).
+        self.activation_names = list(activations)
         self.activations = [ACTIVATIONS[a] for a in activations]
         self.loss = LOSSES[loss]
         self.loss_params = dict(loss_params or {})
@@ -229,15 +233,26 @@ class Objective:
         out, inputs = forward(coefs, intercepts, X, self._acts, hidden)
         return coefs, inputs, out
 
-    def _hidden_eval(self, i, Z):
-        if self._pre[i] is not None:
-            np.copyto(self._pre[i][: Z.shape[0]], Z)
+    def _hidden_eval(self, i, Z, b):
+        if self._pre[i] is None:
+            # Bias and activation in one pass (the kernel rounds as the two numpy steps).
+            _fused.bias_activation(Z, b, self.activation_names[i])
+            return Z
+        # GELU/SiLU keep the pre-activation, copied between the two steps.
+        Z += b
+        np.copyto(self._pre[i][: Z.shape[0]], Z)
         self.activations[i].forward(Z)
         return Z
 
-    def _hidden_train(self, i, Z):
-        A = self._hidden_eval(i, Z)
+    def _hidden_train(self, i, Z, b):
+        A = self._hidden_eval(i, Z, b)
         return self._drop(i, A, Z.shape[0]) if self.dropout[i] > 0 else A
+
+    def _activation_backward(self, i, delta):
+        """``delta *= f'(Z)`` for hidden layer ``i``, from what its activation kept."""
+        n = delta.shape[0]
+        source = self._acts[i][:n] if self._pre[i] is None else self._pre[i][:n]
+        _fused.activation_backward(source, delta, self.activation_names[i])
 
     def _drop(self, i, A, n):
         # Inverted dropout: zero a random fraction p of units, scale the rest by
@@ -311,9 +326,7 @@ class Objective:
                 if self.dropout[i - 1] > 0:
                     prev *= self._masks[i - 1][:n]
                     prev *= 1.0 / (1.0 - self.dropout[i - 1])
-                layer = self.activations[i - 1]
-                source = self._pre[i - 1][:n] if layer.needs_input else self._acts[i - 1][:n]
-                layer.backward(source, prev)
+                self._activation_backward(i - 1, prev)
                 delta = prev
         return value
 
@@ -346,20 +359,20 @@ def rows_within_budget(layer_units, itemsize, budget_bytes, minimum=1):
 def forward(coefs, intercepts, X, buffers, hidden):
     """The layer loop, for training and prediction alike.
 
-    Layer ``i`` writes ``A @ W_i + b_i`` into ``buffers[i][:n]``; each hidden layer's
-    output is ``hidden(i, Z)`` (the activation in place, and in training dropout).
-    Returns the raw output of the last layer (no output link) and the list of the
-    inputs each layer saw.
+    Layer ``i`` writes ``A @ W_i`` into ``Z = buffers[i][:n]``; a hidden layer's output
+    is ``hidden(i, Z, b_i)``, which adds the intercept and applies the activation in
+    place (and in training dropout); the last layer adds its intercept. Returns the raw
+    output of the last layer (no output link) and the list of the inputs each layer saw.
     """
     A, inputs = X, [X]
     last = len(coefs) - 1
     for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         Z = buffers[i][: X.shape[0]]
         _dot_into(A, W, Z)
-        Z += b
         if i == last:
+            Z += b
             return Z, inputs
-        A = hidden(i, Z)
+        A = hidden(i, Z, b)
         inputs.append(A)
 
 
@@ -376,10 +389,10 @@ def forward_in_chunks(coefs, intercepts, activations, final, X, rows_per_chunk):
     rows = min(n, rows_per_chunk) or 1
     buffers = [np.empty((rows, W.shape[1]), dtype=dtype) for W in coefs]
     out = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
-    forwards = [ACTIVATIONS[a].forward for a in activations[: len(coefs) - 1]]
+    names = list(activations[: len(coefs) - 1])
 
-    def hidden(i, Z):
-        forwards[i](Z)
+    def hidden(i, Z, b):
+        _fused.bias_activation(Z, b, names[i])  # bias and activation in one pass
         return Z
 
     for start in range(0, n, rows):

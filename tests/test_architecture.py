@@ -27,7 +27,7 @@ ALLOWED = {
     "_threads": set(),
     "_batches": set(),
     "_solvers": set(),
-    "_network": {"_activations", "_blas", "_losses"},
+    "_network": {"_activations", "_blas", "_fused", "_losses"},
     "_options": {"_activations", "_losses", "_network", "_optimizers", "_validation"},
     "_prediction": {"_activations", "_network", "_network_array", "_validation"},
     "_early_stopping": {"_fitted", "_network", "_network_array", "_solvers", "_validation"},

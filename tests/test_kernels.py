@@ -257,38 +257,6 @@ def test_fused_wrappers_equal_the_activation_table_for_every_activation(activati
     assert_bitwise(delta, want)
 
 
-# ------------------------------------------------------------------ gather
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", ["contiguous", "strided", "fortran"])
-@pytest.mark.parametrize("n_threads", [1, 2])
-def test_gather_rows_equals_take_with_clip(dtype, layout, n_threads):
-    rng = np.random.default_rng(8)
-    X = _layer(rng, dtype, layout)
-    rows = rng.integers(-3, X.shape[0] + 3, size=300).astype(np.intp)  # clipped at both ends
-    out = np.full((320, X.shape[1]), -7, dtype)
-    expected = np.take(X, rows, axis=0, mode="clip")
-    _kernels.gather_rows(X, rows, out, n_threads)
-    assert_bitwise(out[:300], expected)
-    assert (out[300:] == -7).all()  # nothing written past the batch
-
-
-def test_fused_gather_falls_back_for_other_index_types_and_sparse():
-    import scipy.sparse as sp
-
-    X = np.arange(20.0).reshape(5, 4)
-    out = np.empty((3, 4))
-    got = _fused.gather_rows(X, np.array([4, 0, 2], dtype=np.int32), out)
-    np.testing.assert_array_equal(got, X[[4, 0, 2]])
-    assert got.base is out or got is out
-    S = sp.csr_matrix(X)
-    np.testing.assert_array_equal(_fused.gather_rows(S, np.array([1, 3]), out).toarray(), X[[1, 3]])
-
-
-def test_gather_refuses_a_too_small_buffer():
-    with pytest.raises(ValueError, match="cannot hold"):
-        _kernels.gather_rows(np.zeros((5, 4)), np.arange(3, dtype=np.intp), np.zeros((2, 4)))
-
-
 @pytest.mark.skipif(not _kernels.OPENMP, reason="built without OpenMP")
 def test_kernel_threads_follow_the_openmp_limit_of_threadpoolctl():
     from threadpoolctl import threadpool_limits
@@ -302,3 +270,34 @@ def test_kernels_run_serially_without_openmp_and_say_so():
     assert _fused.OPENMP == _kernels.OPENMP
     if not _kernels.OPENMP:
         assert _kernels.max_threads() == 1
+
+
+# ------------------------------------------------------------ whole fits
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+def test_a_fit_and_its_predictions_do_not_depend_on_the_compiled_path(
+    activation, solver, dtype, monkeypatch
+):
+    # Every kernel of the training step and of prediction against its numpy formula at
+    # once: the fitted weights and probabilities are the same bits either way.
+    from sklearn.datasets import make_classification
+
+    from skperceptron import MLPClassifier
+
+    X, y = make_classification(120, 8, n_informative=5, n_classes=3, random_state=0)
+    X = X.astype(dtype)
+    params = dict(hidden_layer_sizes=(17, 9), activation=activation, solver=solver,
+                  batch_size=32, max_iter=3, random_state=0)
+
+    def fit():
+        model = MLPClassifier(**params).fit(X, y)
+        return [*model.coefs_, *model.intercepts_, model.predict_proba(X)]
+
+    compiled = fit()
+    monkeypatch.setattr(_fused, "_kernels", None)
+    numpy_path = fit()
+    assert compiled[0].dtype == dtype
+    for a, b in zip(compiled, numpy_path, strict=True):
+        assert_bitwise(a, b)

@@ -202,3 +202,77 @@ def test_blocked_rows_give_the_one_block_value_and_gradient(block_rows):
     np.testing.assert_allclose(grad, g_ref, rtol=1e-12, atol=1e-15)
     assert blocked.value(theta, X, Y, sw) == pytest.approx(
         whole.value(theta, X, Y, sw), rel=1e-12)
+
+
+# ------------------------------------------------- compiled kernels vs numpy formulas
+class _CountingKernels:
+    """``_fused._kernels`` with a count of the calls of each function."""
+
+    def __init__(self, module):
+        self._module = module
+        self.calls = {}
+
+    def __getattr__(self, name):
+        attr = getattr(self._module, name)
+        if not callable(attr):
+            return attr
+
+        def counted(*args, **kwargs):
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return attr(*args, **kwargs)
+
+        return counted
+
+
+def _bits(a):
+    a = np.ascontiguousarray(a)
+    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+def _kernel_problem(dtype, sparse):
+    # Widths that are not multiples of a vector's lanes, random-sign pre-activations.
+    rng = np.random.RandomState(11)
+    X = rng.normal(size=(37, 6))
+    X[X < -0.2] = 0.0
+    Y = np.eye(3)[rng.randint(3, size=37)]
+    units = [6, 19, 13, 3]
+    theta = rng.normal(scale=0.6, size=n_params(units)).astype(dtype)
+    X = X.astype(dtype)
+    return (sp.csr_matrix(X) if sparse else X), Y.astype(dtype), units, theta
+
+
+def _value_grad_and_prediction(activation, dtype, X, Y, units, theta, dropout):
+    obj = Objective(units, [activation] * 2, "log_loss", 0.3, dtype, X.shape[0],
+                    dropout=[dropout] * 2, rng=np.random.default_rng(5))
+    value, grad = obj.value_and_grad(theta, X, Y)
+    coefs, intercepts = unpack(theta, units)
+    out = forward_in_chunks(coefs, intercepts, [activation] * 2, "softmax", X, 10)
+    return value, grad.copy(), out
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.4])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_compiled_kernels_give_the_numpy_formulas_bits(activation, dtype, sparse, dropout,
+                                                       monkeypatch):
+    from skperceptron import _fused
+
+    kernels = pytest.importorskip("skperceptron._kernels")
+    X, Y, units, theta = _kernel_problem(dtype, sparse)
+    counting = _CountingKernels(kernels)
+    monkeypatch.setattr(_fused, "_kernels", counting)
+    compiled = _value_grad_and_prediction(activation, dtype, X, Y, units, theta, dropout)
+    # The wiring is exercised: each hidden layer of each pass went to the kernel that
+    # exists for its activation (2 layers; value_and_grad, and 4 prediction chunks).
+    fused_forward = activation in _fused._FORWARD_CODES
+    fused_backward = activation in _fused._BACKWARD_CODES
+    assert counting.calls.get("bias_activation", 0) == (2 + 2 * 4 if fused_forward else 0)
+    assert counting.calls.get("activation_backward", 0) == (2 if fused_backward else 0)
+
+    monkeypatch.setattr(_fused, "_kernels", None)  # every function on its numpy formula
+    numpy_path = _value_grad_and_prediction(activation, dtype, X, Y, units, theta, dropout)
+    assert compiled[0] == numpy_path[0]
+    np.testing.assert_array_equal(_bits(compiled[1]), _bits(numpy_path[1]))
+    np.testing.assert_array_equal(_bits(compiled[2]), _bits(numpy_path[2]))
+    assert compiled[1].dtype == dtype and compiled[2].dtype == dtype
