@@ -138,7 +138,16 @@ def numpy_adam_update(opt, theta, grad, buf):
     """One ``Adam.step`` of ``opt`` as it was before the one-pass kernel: nine passes over
     the parameters through BLAS ``axpy``/``scal`` and numpy, ``buf`` a scratch vector
     (no weight decay here)."""
-    from skperceptron._blas import axpy, scal
+    from scipy.linalg import blas  # the BLAS calls of that body, in place on contiguous
+
+    single = theta.dtype == np.float32
+    raw_axpy, raw_scal = (blas.saxpy, blas.sscal) if single else (blas.daxpy, blas.dscal)
+
+    def axpy(a, x, y):
+        raw_axpy(x, y, a=a)
+
+    def scal(a, x):
+        raw_scal(a, x)
 
     s = opt.state
     s["t"] += 1

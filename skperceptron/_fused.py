@@ -109,6 +109,19 @@ def sgd_update(theta, grad, velocity, lr, momentum, nesterov, n_decay=0, decay=1
         theta += velocity
 
 
+def axpy(a, x, y):
+    """``y += a * x`` in place (``x``, ``y`` 1-D of one length), in one pass.
+
+    The gradient's L2 term. It replaced scipy's BLAS ``axpy``: that call goes to
+    SciPy's own OpenBLAS, a second thread pool beside numpy's, and with two BLAS threads
+    the two pools spun against each other (an objective evaluation 6x slower on two
+    cores, ``notes/mlp.md``)."""
+    if _vectors(y, x):
+        _kernels.axpy(a, x, y)
+        return
+    y += a * x
+
+
 def bias_activation(Z, b, activation):
     """``Z += b`` then the hidden activation named ``activation`` applied in place."""
     code = _FORWARD_CODES.get(activation)

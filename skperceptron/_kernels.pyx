@@ -219,6 +219,18 @@ def sgd_update(
                 _sgd_span(t, g, vp, lo, hi, mom, neg_lr, nesterov)
 
 
+def axpy(double a, const floating[::1] x, floating[::1] y):
+    """``y += a * x`` in place, in one pass, bit for bit numpy's ``y += a * x`` (``a``
+    rounded to the dtype; no fused multiply-add, unlike BLAS ``axpy``)."""
+    cdef Py_ssize_t i, n = y.shape[0]
+    if x.shape[0] != n:
+        raise ValueError("x and y must have the same length")
+    cdef floating af = <floating>a
+    with nogil:
+        for i in range(n):
+            y[i] = y[i] + af * x[i]
+
+
 # ------------------------------------------------------------- activations
 # Codes of the activations with a fused kernel (``_fused.py`` maps option names).
 cdef enum:

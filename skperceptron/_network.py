@@ -13,7 +13,6 @@ import scipy.sparse as sp
 
 from . import _fused
 from ._activations import ACTIVATIONS
-from ._blas import axpy
 from ._losses import INVERSE_LINKS, LOSSES
 
 
@@ -297,7 +296,7 @@ class Objective:
         if self.alpha:
             w = theta[: self._n_coef]
             value += 0.5 * self.alpha * float(np.dot(w, w)) / sw_sum
-            axpy(self.alpha / sw_sum, w, self._grad[: self._n_coef])
+            _fused.axpy(self.alpha / sw_sum, w, self._grad[: self._n_coef])
         return value, self._grad
 
     def _block(self, theta, X, Y, sample_weight, sw_sum, grad_views):

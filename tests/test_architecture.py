@@ -13,9 +13,8 @@ PACKAGE = Path(skperceptron.__file__).parent
 ALLOWED = {
     "_activations": set(),
     "_losses": {"_activations"},
-    "_blas": set(),
     "_fused": {"_activations", "_kernels"},
-    "_optimizers": {"_array_steps", "_blas", "_fused"},
+    "_optimizers": {"_array_steps", "_fused"},
     # The Array API path: the backend record, functional steps and objective.
     "_backend": set(),
     "_array_steps": set(),
@@ -27,7 +26,7 @@ ALLOWED = {
     "_threads": set(),
     "_batches": set(),
     "_solvers": set(),
-    "_network": {"_activations", "_blas", "_fused", "_losses"},
+    "_network": {"_activations", "_fused", "_losses"},
     "_options": {"_activations", "_losses", "_network", "_optimizers", "_validation"},
     "_prediction": {"_activations", "_network", "_network_array", "_validation"},
     "_early_stopping": {"_fitted", "_network", "_network_array", "_solvers", "_validation"},
@@ -101,7 +100,7 @@ def test_every_module_is_in_the_import_map():
 
 # The numerical core: tables, kernels, loops. It runs without scikit-learn, so the
 # Array API and compiled-kernel work can swap its bodies without touching estimators.
-CORE = ("_activations", "_losses", "_blas", "_threads", "_optimizers", "_batches",
+CORE = ("_activations", "_losses", "_fused", "_threads", "_optimizers", "_batches",
         "_solvers", "_network", "_state", "_persistence", "_version", "_backend",
         "_array_steps", "_network_array")
 

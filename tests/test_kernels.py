@@ -301,3 +301,29 @@ def test_a_fit_and_its_predictions_do_not_depend_on_the_compiled_path(
     assert compiled[0].dtype == dtype
     for a, b in zip(compiled, numpy_path, strict=True):
         assert_bitwise(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+def test_axpy_is_numpys_formula_bit_for_bit(dtype, layout):
+    # The L2 term of the gradient: y += a * x, one rounding for the product and one for
+    # the sum, as numpy does (BLAS axpy may fuse them); strided views take numpy's path
+    # and still update the caller's array.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(2 * 1001).astype(dtype)
+    y = rng.standard_normal(2 * 1001).astype(dtype)
+    if layout == "strided":
+        x, y = x[::2], y[::2]
+    expected = y.copy()
+    expected += -0.375 * x
+    _fused.axpy(-0.375, x, y)
+    np.testing.assert_array_equal(y, expected)
+    assert y.dtype == dtype
+
+
+def test_axpy_with_mixed_dtypes_falls_back_to_numpy():
+    x = np.arange(5, dtype=np.float64)
+    y = np.ones(5, dtype=np.float32)
+    _fused.axpy(2.0, x, y)
+    np.testing.assert_array_equal(y, np.ones(5) + 2 * np.arange(5))
+    assert y.dtype == np.float32
