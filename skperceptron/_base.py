@@ -152,7 +152,7 @@ class BaseMultilayerPerceptron(
         objective = self._training_objective(start, data)
         if hooks is not None:
             hooks.start_training(self._probe(start))
-        with blas_thread_limit(step_rows, layer_units):
+        with blas_thread_limit(step_rows, layer_units, full_batch=self.solver == "lbfgs"):
             if self.solver == "lbfgs":
                 outcome = self._fit_lbfgs(start, objective, data, hooks)
             else:

@@ -1,15 +1,25 @@
-"""The BLAS thread policy of training: one thread when one step's products are small.
+"""The BLAS thread policy of training, from measurements (``benchmarks/RESULTS.md``,
+"Thread policy, revised").
 
-On few cores, OpenBLAS's threads on small products cost more in synchronisation (and
-in spinning beside the elementwise work) than they gain, and collapse when the cores
-are shared. Measured on a 2-core machine: under load a 256-row minibatch epoch was 10x
-slower with 2 threads than with 1; quiet, an L-BFGS evaluation on 10000x100 took 3x
-longer with 2 threads. Training therefore runs with 1 BLAS thread whenever the largest
-product of one step (a minibatch, or one cache-sized block of the full batch) has fewer
-multiply-adds than :data:`SMALL_GEMM_MULTIPLY_ADDS`; larger products keep the caller's
-setting. Prediction is not limited (2 threads measured 1.6x faster there). The limit
-only ever lowers the thread count, so a user's own ``threadpool_limits`` still rules.
-See ``benchmarks/RESULTS.md``.
+- **Minibatch solvers** ('sgd', 'adam') use the caller's BLAS threads: whatever
+  ``threadpoolctl.threadpool_limits`` or the BLAS environment variables allow, up to all
+  cores. On a quiet 2-core machine two threads made every measured epoch faster than one
+  (60,000 x 784, (256, 128): 0.45 against 0.65 s in float32; 50,000 x 50: 0.22 against
+  0.29 s), and left scikit-learn's two-thread epoch 1.8-2x slower than ours.
+- **Full-batch L-BFGS** runs on one BLAS thread when the largest product of one block of
+  the objective has fewer than :data:`SMALL_GEMM_MULTIPLY_ADDS` multiply-adds: there two
+  threads were 3x slower (10,000 x 100, (100,): 0.64-0.84 against 0.20 s per fit), also
+  for scikit-learn (0.99 against 0.38 s).
+- **One BLAS pool at a time.** numpy and SciPy wheels each bundle an OpenBLAS with its
+  own threads; the training loop calls numpy's only (the L2 term and the optimizer steps
+  are compiled kernels, ``_fused``), because a call into SciPy's BLAS between numpy's
+  products set the two pools spinning against each other (an objective evaluation 6x
+  slower at two threads).
+- **Compiled kernels** (``_fused``) run on one OpenMP thread beside BLAS's threads, never
+  more: two OpenMP threads beside two BLAS threads measured 3.65x slower.
+
+The limit only ever lowers the thread count, so a user's own ``threadpool_limits`` still
+rules. Prediction is never limited.
 """
 
 from contextlib import nullcontext
@@ -20,13 +30,16 @@ SMALL_GEMM_MULTIPLY_ADDS = 10**8
 _controller = None
 
 
-def blas_thread_limit(rows, layer_units):
-    """A context that limits BLAS to one thread when one step's products are small.
+def blas_thread_limit(rows, layer_units, full_batch):
+    """The context that applies the policy to one fit.
 
     ``rows`` is the number of rows of one step's products (the minibatch size, or the
-    objective's block size for a full batch); ``layer_units`` the layer widths.
+    objective's block size for a full batch); ``layer_units`` the layer widths;
+    ``full_batch`` whether the solver is L-BFGS.
     """
     global _controller
+    if not full_batch:
+        return nullcontext()
     largest = rows * max(i * o for i, o in zip(layer_units[:-1], layer_units[1:], strict=True))
     if largest >= SMALL_GEMM_MULTIPLY_ADDS:
         return nullcontext()

@@ -1,4 +1,5 @@
-"""The BLAS thread policy of training: one thread for small products, else untouched."""
+"""The BLAS thread policy of training: the caller's threads for minibatch solvers, one
+thread for L-BFGS's small products, and the caller's setting back afterwards."""
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -9,17 +10,27 @@ def _blas_threads():
     return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
 
 
-def test_small_steps_run_on_one_thread_and_the_setting_comes_back():
+def test_small_full_batch_products_run_on_one_thread_and_the_setting_comes_back():
     with threadpool_limits(limits=2, user_api="blas"):
         before = _blas_threads()
-        with blas_thread_limit(256, [784, 256, 128, 10]):  # 256*784*256 = 5.1e7 < 1e8
+        with blas_thread_limit(256, [784, 256, 128, 10], full_batch=True):  # 5.1e7 < 1e8
             assert set(_blas_threads()) == {1}
         assert _blas_threads() == before
 
 
-def test_large_steps_keep_the_callers_setting():
+def test_large_full_batch_products_keep_the_callers_setting():
     rows = SMALL_GEMM_MULTIPLY_ADDS // (784 * 256) + 1
     with threadpool_limits(limits=2, user_api="blas"):
         before = _blas_threads()
-        with blas_thread_limit(rows, [784, 256, 10]):
+        with blas_thread_limit(rows, [784, 256, 10], full_batch=True):
             assert _blas_threads() == before
+
+
+def test_minibatch_training_keeps_the_callers_setting():
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        with blas_thread_limit(32, [20, 8, 2], full_batch=False):
+            assert _blas_threads() == before
+    with threadpool_limits(limits=1, user_api="blas"):
+        with blas_thread_limit(32, [20, 8, 2], full_batch=False):
+            assert set(_blas_threads()) == {1}  # a user's limit still rules
