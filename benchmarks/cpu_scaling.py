@@ -8,9 +8,8 @@ per epoch are steady state (a fit of 1 + E epochs minus a fit of one), wall time
 medians of interleaved repeats; the table prints each ratio. PyTorch is optional: its
 columns read "—" when it is not installed.
 
-When the package's BLAS thread cap for small products is found
-(``SMALL_GEMM_MULTIPLY_ADDS``), an extra contender ``ours, no cap`` trains with that
-cap lifted, so the policy can be judged at every thread count.
+Minibatch training uses the caller's BLAS threads (``skperceptron._threads``), so
+"ours" at T threads is the package as a user gets it.
 
 A second table checks oversubscription: per minibatch the step's products (BLAS, T
 threads) followed by Adam's one-pass kernel on the 235k parameters with 1 or T OpenMP
@@ -22,7 +21,6 @@ slower than one.
 """
 
 import argparse  # noqa: I001 - run.py (this folder) is imported last
-import importlib
 import os
 import platform
 import time
@@ -39,7 +37,6 @@ from run import Clock, interleave, stats, steady_epoch, torch, torch_epoch_secon
 
 HIDDEN = (256, 128)
 BATCH = 256
-_POLICY_MODULES = ("skperceptron._threads", "skperceptron._threadpool", "skperceptron._base")
 
 
 def thread_counts(spec):
@@ -53,18 +50,7 @@ def thread_counts(spec):
     return counts + [cores]
 
 
-def _policy_module():
-    for name in _POLICY_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if hasattr(module, "SMALL_GEMM_MULTIPLY_ADDS"):
-            return module
-    return None
-
-
-def training_contenders(X, y, threads, epochs, policy):
+def training_contenders(X, y, threads, epochs):
     clock = Clock(max(threads, 2))  # wall time throughout, comparable across rows
     params = {"hidden_layer_sizes": HIDDEN, "solver": "adam", "batch_size": BATCH, "tol": 0.0,
               "n_iter_no_change": np.inf, "random_state": 0}
@@ -74,18 +60,6 @@ def training_contenders(X, y, threads, epochs, policy):
             lambda k: SkMLPClassifier(max_iter=k, **params), X, y, epochs, clock
         ),
     }
-    if policy is not None and threads > 1:
-        ours = contenders["ours"]
-
-        def uncapped():
-            saved = policy.SMALL_GEMM_MULTIPLY_ADDS
-            policy.SMALL_GEMM_MULTIPLY_ADDS = 0
-            try:
-                return ours()
-            finally:
-                policy.SMALL_GEMM_MULTIPLY_ADDS = saved
-
-        contenders["ours, no cap"] = uncapped
     if torch is not None:
         contenders["torch"] = lambda: torch_epoch_seconds(
             clock, X, y, HIDDEN, BATCH, epochs, True, threads
@@ -164,7 +138,6 @@ def main():
     counts = thread_counts(args.threads)
     X, y = make_classification(args.rows, 784, n_informative=50, n_classes=10, random_state=0)
     X = X.astype(np.float32)
-    policy = _policy_module()
     blas = ", ".join(f"{i['internal_api']} {i['version']} ({i.get('threading_layer', '')})"
                      for i in threadpool_info() if i["user_api"] == "blas")
     print(f"Machine: {platform.processor() or platform.machine()}, "
@@ -173,22 +146,20 @@ def main():
           f"{torch.__version__ if torch else 'not installed'}")
     print(f"\nAdam, {args.rows}x784 float32, {HIDDEN}, batch {BATCH}: s/epoch (wall), medians of "
           f"{args.repeats}\n")
-    print("| threads | ours | ours, no cap | scikit-learn | PyTorch "
-          "| ours / sklearn | ours / torch "
-          "| no cap / sklearn | ours T / ours 1 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| threads | ours | scikit-learn | PyTorch | ours / sklearn | ours / torch "
+          "| ours T / ours 1 |")
+    print("|---|---|---|---|---|---|---|")
     first = None
     for t in counts:
         with (
             threadpool_limits(limits=t, user_api="blas"),
             threadpool_limits(limits=t, user_api="openmp"),
         ):
-            times = interleave(training_contenders(X, y, t, args.epochs, policy), args.repeats)
-        ours, nocap, sk, th = (med(times, k) for k in ("ours", "ours, no cap", "sklearn", "torch"))
+            times = interleave(training_contenders(X, y, t, args.epochs), args.repeats)
+        ours, sk, th = (med(times, k) for k in ("ours", "sklearn", "torch"))
         first = first or ours
-        print(f"| {t} | {cell(ours)} | {cell(nocap)} | {cell(sk)} | {cell(th)} | "
-              f"{ratio(ours, sk)} | {ratio(ours, th)} | {ratio(nocap, sk)} | "
-              f"{ratio(ours, first)} |", flush=True)
+        print(f"| {t} | {cell(ours)} | {cell(sk)} | {cell(th)} | {ratio(ours, sk)} | "
+              f"{ratio(ours, th)} | {ratio(ours, first)} |", flush=True)
 
     steps = args.rows // BATCH
     print(f"\nOversubscription check: {steps} minibatches of products (BLAS T threads) "

@@ -34,3 +34,25 @@ def test_minibatch_training_keeps_the_callers_setting():
     with threadpool_limits(limits=1, user_api="blas"):
         with blas_thread_limit(32, [20, 8, 2], full_batch=False):
             assert set(_blas_threads()) == {1}  # a user's limit still rules
+
+
+def _fit_at(threads, X, y):
+    import numpy as np
+
+    from skperceptron import MLPClassifier
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        model = MLPClassifier((128,), batch_size=256, max_iter=3, random_state=0).fit(X, y)
+    return np.concatenate([a.ravel() for a in model.coefs_ + model.intercepts_])
+
+
+def test_fits_repeat_bitwise_at_a_thread_count_and_agree_to_round_off_across():
+    # What docs/scaling.rst states: the same thread count gives the same bits; another
+    # count may add a product's terms in another order, so the fits agree to round-off.
+    import numpy as np
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(1024, 300, n_informative=30, random_state=0)
+    one, two, two_again = _fit_at(1, X, y), _fit_at(2, X, y), _fit_at(2, X, y)
+    np.testing.assert_array_equal(two, two_again)
+    np.testing.assert_allclose(two, one, rtol=1e-9, atol=1e-12)
