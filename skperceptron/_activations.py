@@ -156,11 +156,13 @@ def _tanh_backward_array(ops, A, delta):
 
 
 def _relu_array(ops, Z):
-    return ops.xp.where(Z > 0, Z, ops.xp.zeros_like(Z))
+    # NaN propagates, as in np.maximum (NaN <= 0 is false).
+    return ops.xp.where(Z <= 0, ops.xp.zeros_like(Z), Z)
 
 
 def _relu_backward_array(ops, A, delta):
-    return ops.xp.where(A > 0, delta, ops.xp.zeros_like(delta))
+    # A product, as numpy's, so that a NaN or inf delta stays visible.
+    return delta * ops.xp.astype(A > 0, delta.dtype)
 
 
 def _leaky_relu_array(ops, Z):

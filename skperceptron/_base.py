@@ -15,6 +15,7 @@ default validation score (the abstract methods below).
 """
 
 from abc import ABCMeta, abstractmethod
+from contextlib import nullcontext
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -48,13 +49,14 @@ from ._options import MLP_PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS
 from ._persistence import VersionedStateMixin
 from ._prediction import PredictionMixin
 from ._state import transactional
-from ._threads import blas_thread_limit
+from ._threads import full_batch_thread_limit
 from ._validation import (
     ARRAY_API_SUPPORTED,
     check_fitted_namespace,
     check_random_state,
     input_backend,
     to_host,
+    validate_host_sample_weight,
     validate_input,
     validate_sample_weight,
 )
@@ -140,19 +142,24 @@ class BaseMultilayerPerceptron(
         data = self._training_data(
             X, y, sample_weight, first_pass=first_pass, incremental=incremental, classes=classes
         )
+        if hooks is not None and data.ops is not None:
+            raise ValueError(
+                "Callbacks (set_callbacks) do not support Array API input yet: their "
+                "per-epoch models are built with numpy. Fit on NumPy arrays, or without "
+                "callbacks."
+            )
         layer_units = [data.X.shape[1], *hidden, data.Y.shape[1]]
         random_state = check_random_state(self.random_state)
         start = self._starting_point(
             layer_units, activations, random_state, data.dtype, first_pass, data.ops
         )
-        step_rows = self._step_rows(data.X.shape[0], layer_units, data.dtype)
         data, validation = self._validation(
             data, start, random_state, incremental, (X_val, y_val, sample_weight_val)
         )
         objective = self._training_objective(start, data)
         if hooks is not None:
             hooks.start_training(self._probe(start))
-        with blas_thread_limit(step_rows, layer_units, full_batch=self.solver == "lbfgs"):
+        with self._thread_limit(data, layer_units):
             if self.solver == "lbfgs":
                 outcome = self._fit_lbfgs(start, objective, data, hooks)
             else:
@@ -199,14 +206,12 @@ class BaseMultilayerPerceptron(
         Y = self._encode_targets(
             y, first_pass=first_pass, incremental=incremental, classes=classes, dtype=dtype
         )
-        host_X = X if ops is None else np.empty((X.shape[0], 0), dtype)
-        weights = self._weigh_samples(
-            Y, validate_sample_weight(sample_weight, host_X), incremental
-        )
         if ops is None:
-            return TrainingData(X, Y, weights)
-        device_weights = None if weights is None else ops.asarray(weights)
-        return TrainingData(X, ops.asarray(Y), device_weights, ops, (Y, weights))
+            sample_weight = validate_sample_weight(sample_weight, X)
+        else:
+            sample_weight = validate_host_sample_weight(sample_weight, X.shape[0], dtype)
+        weights = self._weigh_samples(Y, sample_weight, incremental)
+        return TrainingData.from_host(X, Y, weights, ops)
 
     def _validation(self, data, start, random_state, incremental, given):
         """The training data left after holding out early stopping's validation data,
@@ -217,9 +222,8 @@ class BaseMultilayerPerceptron(
         if incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if validation_set is None:
-            Y_host, sw_host = data.on_host()
             data, validation_set = split_validation(
-                data, random_state, self.validation_fraction, self._stratify(Y_host)
+                data, random_state, self.validation_fraction, self._stratify(data.on_host()[0])
             )
         return data, validation_monitor(self, start, validation_set)
 
@@ -256,17 +260,22 @@ class BaseMultilayerPerceptron(
                 % (fitted, layer_units)
             )
 
-    def _step_rows(self, n_samples, layer_units, dtype):
-        """Rows of one step's products: a minibatch, or one block of the full batch."""
-        rows = min(n_samples, objective_block_rows(layer_units, dtype))
-        return rows if self.solver == "lbfgs" else batch_size(self.batch_size, rows, warn=False)
+    def _thread_limit(self, data, layer_units):
+        """The BLAS thread policy of this fit (``_threads``): L-BFGS's small full-batch
+        products on one thread; the minibatch solvers on the caller's threads."""
+        if self.solver != "lbfgs":
+            return nullcontext()
+        rows = min(data.X.shape[0], objective_block_rows(layer_units, data.dtype))
+        return full_batch_thread_limit(rows, layer_units)
 
     def _objective(self, start, dtype, max_rows, **training):
         """The numpy objective, or with an Array API input the functional one."""
         if start.ops is not None:
+            # The numpy objective's blocks, so that dropout draws its masks in its order.
+            blocks = min(max_rows, objective_block_rows(start.layer_units, dtype))
             return ArrayObjective(
                 start.layer_units, start.activations, self._loss_name(), self.alpha,
-                start.ops, loss_params=self._loss_params(), **training,
+                start.ops, loss_params=self._loss_params(), block_rows=blocks, **training,
             )
         return Objective(
             start.layer_units, start.activations, self._loss_name(), self.alpha, dtype,

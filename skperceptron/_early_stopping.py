@@ -16,7 +16,7 @@ from . import _network_array
 from ._fitted import TrainingData
 from ._network import forward_in_chunks, unpack
 from ._solvers import Validation
-from ._validation import to_host, validate_input, validate_sample_weight
+from ._validation import to_host, validate_host_sample_weight, validate_input
 
 
 def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, data):
@@ -42,18 +42,9 @@ def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, data):
             "X_val and y_val have different numbers of samples: %d and %d."
             % (X_val.shape[0], Y_val.shape[0])
         )
-    host_X = np.empty((X_val.shape[0], 0), data.dtype)
-    sw_val = validate_sample_weight(to_host(sample_weight_val), host_X)
+    sw_val = validate_host_sample_weight(sample_weight_val, X_val.shape[0], data.dtype)
     sw_val = estimator._weigh_samples(Y_val, sw_val, False)
-    return _on_device(X_val, Y_val, sw_val, ops)
-
-
-def _on_device(X, Y, sample_weight, ops):
-    """TrainingData of host targets, moved to ``ops``' device when there is one."""
-    if ops is None:
-        return TrainingData(X, Y, sample_weight)
-    sw = None if sample_weight is None else ops.asarray(sample_weight)
-    return TrainingData(X, ops.asarray(Y), sw, ops, (Y, sample_weight))
+    return TrainingData.from_host(X_val, Y_val, sw_val, ops)
 
 
 def split_validation(data, random_state, fraction, stratify):
@@ -76,8 +67,8 @@ def split_validation(data, random_state, fraction, stratify):
             "the size of your dataset."
         )
     return (
-        _on_device(_take_rows(data, train), Y_train, sw_train, data.ops),
-        _on_device(_take_rows(data, val), Y_val, sw_val, data.ops),
+        TrainingData.from_host(_take_rows(data, train), Y_train, sw_train, data.ops),
+        TrainingData.from_host(_take_rows(data, val), Y_val, sw_val, data.ops),
     )
 
 

@@ -82,10 +82,20 @@ class TrainingData:
     (stratified splits, scores)."""
 
     X: object
-    Y: np.ndarray
-    sample_weight: np.ndarray | None
+    Y: object
+    """numpy, or the input's namespace when ``ops`` is set (as ``sample_weight``)."""
+    sample_weight: object
     ops: object = None
     host: tuple | None = None
+
+    @classmethod
+    def from_host(cls, X, Y, sample_weight, ops):
+        """Rows ``X`` (already where they belong) with host targets and weights, moved to
+        ``ops``' device when there is one."""
+        if ops is None:
+            return cls(X, Y, sample_weight)
+        sw = None if sample_weight is None else ops.asarray(sample_weight)
+        return cls(X, ops.asarray(Y), sw, ops, (Y, sample_weight))
 
     @property
     def dtype(self):

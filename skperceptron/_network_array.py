@@ -46,12 +46,16 @@ class ArrayObjective:
     dropout : list of float, default=None
         Inverted-dropout rate of each hidden layer's output during training.
     rng : numpy.random.Generator, default=None
-        Source of the dropout masks, drawn on the host exactly as the numpy path draws
-        them and moved to the device.
+        Source of the dropout masks, drawn on the host as the numpy path draws them
+        (same generator, shapes and order) and moved to the device. One exception: a
+        minibatch whose weights all are zero draws masks here and none on numpy (which
+        skips it without a pass), so the two paths part from there.
     loss_params : dict, default=None
         The loss's own hyperparameters.
     block_rows : int, default=None
-        Rows per block of a call with more rows (full-batch L-BFGS, validation).
+        Rows per block of a call with more rows (full-batch L-BFGS, validation). The
+        estimator passes the numpy objective's blocks, so that dropout masks are drawn
+        in the same order; by default 16 MiB of float32 activations, at least 256.
     """
 
     # Nine parameters: the five of the function plus the four optional training extras.

@@ -258,7 +258,7 @@ def _state_copy(value, theta, ops):
     """An array of the state as a new array like ``theta``; other values unchanged."""
     if ops is None:
         return value.astype(theta.dtype) if isinstance(value, np.ndarray) else value
-    if hasattr(value, "shape"):  # an array of any namespace, numpy included
+    if getattr(value, "ndim", 0) >= 1:  # an array of any namespace (not a 0-d scalar)
         return ops.copy(ops.asarray(value, dtype=theta.dtype))
     return value
 
@@ -270,7 +270,7 @@ def _usable_state(name, theta, state, ops=None):
     if state is None:
         return None
     state = {k: _state_copy(v, theta, ops) for k, v in state.items()}
-    arrays = [v for v in state.values() if hasattr(v, "shape")]
+    arrays = [v for v in state.values() if getattr(v, "ndim", 0) >= 1]
     shape = tuple(theta.shape)
     if any(tuple(v.shape) != shape for v in arrays) or ("velocity" in state) != (name == "sgd"):
         return None

@@ -59,8 +59,13 @@ class PredictionMixin:
         args = (coefs, self.intercepts_[: len(coefs)],
                 self._hidden_activations(len(self.coefs_) - 1))
         if ops is not None:
+            # As numpy's result_type below: float64 input to a float32 model is float64.
+            dtype = ops.xp.result_type(X.dtype, coefs[0].dtype)
+            X = ops.xp.astype(X, dtype, copy=False)
+            args = ([ops.xp.astype(a, dtype, copy=False) for a in args[0]],
+                    [ops.xp.astype(a, dtype, copy=False) for a in args[1]], args[2])
             link = final if isinstance(final, str) else final.array_forward
-            rows = self._prediction_rows(layer_units, ops.numpy_dtype(X.dtype).itemsize)
+            rows = self._prediction_rows(layer_units, ops.numpy_dtype(dtype).itemsize)
             return _network_array.forward_in_chunks(ops, *args, link, X, rows)
         dtype = np.result_type(X.dtype, coefs[0].dtype)
         link = final if isinstance(final, str) else final.forward

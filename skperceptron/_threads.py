@@ -30,16 +30,13 @@ SMALL_GEMM_MULTIPLY_ADDS = 10**8
 _controller = None
 
 
-def blas_thread_limit(rows, layer_units, full_batch):
-    """The context that applies the policy to one fit.
+def full_batch_thread_limit(rows, layer_units):
+    """The context of an L-BFGS fit: one BLAS thread when its products are small.
 
-    ``rows`` is the number of rows of one step's products (the minibatch size, or the
-    objective's block size for a full batch); ``layer_units`` the layer widths;
-    ``full_batch`` whether the solver is L-BFGS.
+    ``rows`` is the number of rows of one block of the full-batch objective;
+    ``layer_units`` the layer widths. (Minibatch fits run under no limit of ours.)
     """
     global _controller
-    if not full_batch:
-        return nullcontext()
     largest = rows * max(i * o for i, o in zip(layer_units[:-1], layer_units[1:], strict=True))
     if largest >= SMALL_GEMM_MULTIPLY_ADDS:
         return nullcontext()

@@ -105,6 +105,12 @@ def _check_sample_weight(
     return sample_weight
 
 
+def validate_host_sample_weight(sample_weight, n_samples, dtype):
+    """:func:`validate_sample_weight` for ``n_samples`` rows of numpy ``dtype`` (rows
+    that live on a device: the weights are checked on the host)."""
+    return validate_sample_weight(to_host(sample_weight), np.empty((n_samples, 0), dtype))
+
+
 def validate_sample_weight(sample_weight, X):
     """Non-negative sample weights in ``X``'s dtype with a positive sum, or None."""
     if sample_weight is None:
@@ -157,13 +163,26 @@ def array_backend(xp, device):
 
 
 def _erf_for(xp, device, to_host):
-    # scipy's Array API dispatch uses the namespace's own erf (torch, CuPy, JAX); where
-    # it cannot (array-api-strict off its CPU device), compute it on the host.
-    try:
-        scipy.special.erf(xp.asarray([0.5], device=device))
-        return scipy.special.erf
-    except (RuntimeError, TypeError, ValueError, BufferError):
-        return lambda x: xp.asarray(scipy.special.erf(to_host(x)), device=device)
+    """erf for arrays of ``xp``: scipy's Array API dispatch uses the namespace's own
+    (torch, CuPy, JAX); where it cannot (array-api-strict off its CPU device), erf is
+    computed on the host. Decided at the first call, so a fit without GELU pays nothing."""
+    chosen = []
+
+    def on_host(x):
+        return xp.asarray(scipy.special.erf(to_host(x)), device=device)
+
+    def erf(x):
+        if chosen:
+            return chosen[0](x)
+        try:
+            out = scipy.special.erf(x)
+            chosen.append(scipy.special.erf)
+        except (RuntimeError, TypeError, ValueError, BufferError):
+            out = on_host(x)
+            chosen.append(on_host)
+        return out
+
+    return erf
 
 
 def namespace_and_device(array):
@@ -216,5 +235,6 @@ __all__ = [
     "unique_labels",
     "validate_data",
     "validate_input",
+    "validate_host_sample_weight",
     "validate_sample_weight",
 ]

@@ -152,6 +152,9 @@ FIT_CASES = {
     ),
     "early-stopping": dict(early_stopping=True, validation_fraction=0.25,
                            n_iter_no_change=2),
+    # A scorer sees a host copy of the model each epoch.
+    "early-stopping-scoring": dict(early_stopping=True, scoring="balanced_accuracy",
+                                   validation_fraction=0.25),
 }
 
 
@@ -214,6 +217,38 @@ def test_explicit_validation_set_on_device(space, classification):
                              X_val=X[90:], y_val=y[90:])
     _assert_same_fit(host, device, 1e-10)
     assert len(device.validation_loss_curve_) == device.n_iter_
+
+
+def test_dropout_masks_follow_numpy_across_objective_blocks(space):
+    # Wide layers make the objective work a minibatch in several blocks (2 MiB of
+    # activations each, at least 256 rows): the masks must be drawn block by block there
+    # as on numpy.
+    X, y = make_classification(700, 12, n_informative=6, random_state=0)
+    params = dict(hidden_layer_sizes=(1100,), dropout=0.3, batch_size=700, max_iter=2)
+    host, device = _fit_both(space, MLPClassifier, X, y, params)
+    _assert_same_fit(host, device, 1e-10)
+
+
+def test_float64_input_to_a_float32_model(space, classification):
+    # As on numpy, the forward pass runs in the wider dtype.
+    X, y = classification
+    host, device = _fit_both(space, MLPClassifier, X.astype(np.float32), y,
+                             dict(hidden_layer_sizes=(8,), max_iter=2))
+    with _dispatch():
+        proba = device.predict_proba(_to(space, X))
+    assert proba.dtype == space[0].float64
+    assert_allclose(_host(proba), host.predict_proba(X), rtol=1e-6)
+
+
+def test_callbacks_refuse_array_api_input_clearly(space, classification):
+    from sklearn.callback import ProgressBar
+
+    X, y = classification
+    model = MLPClassifier((8,), max_iter=2).set_callbacks(ProgressBar())
+    with _dispatch():
+        with pytest.raises(ValueError, match="Callbacks .* do not support Array API input"):
+            model.fit(_to(space, X), _to(space, y))
+    assert not hasattr(model, "coefs_")
 
 
 def test_float32_predictions_agree(space, classification):
