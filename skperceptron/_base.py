@@ -142,12 +142,6 @@ class BaseMultilayerPerceptron(
         data = self._training_data(
             X, y, sample_weight, first_pass=first_pass, incremental=incremental, classes=classes
         )
-        if hooks is not None and data.ops is not None:
-            raise ValueError(
-                "Callbacks (set_callbacks) do not support Array API input yet: their "
-                "per-epoch models are built with numpy. Fit on NumPy arrays, or without "
-                "callbacks."
-            )
         layer_units = [data.X.shape[1], *hidden, data.Y.shape[1]]
         random_state = check_random_state(self.random_state)
         start = self._starting_point(

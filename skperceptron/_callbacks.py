@@ -27,9 +27,12 @@ transactional snapshot is taken.
 Without callbacks :func:`run_fit` passes ``hooks=None``: the loops do no extra work.
 """
 
+import numpy as np
 import sklearn
 
+from . import _network_array
 from ._network import unpack
+from ._validation import namespace_and_device
 
 try:
     from sklearn.callback import CallbackSupportMixin as _SklearnCallbackSupport
@@ -232,7 +235,7 @@ class _History:
             if self.best_score is None or record.validation_score > self.best_score:
                 self.best_score = record.validation_score
                 if record.theta is not None:
-                    self.best_theta = record.theta.copy()
+                    self.best_theta = _copy(record.theta)
         elif record.loss is not None and self.best_loss is not None:
             self.best_loss = min(self.best_loss, record.loss)
 
@@ -241,16 +244,16 @@ class _History:
         if record.theta is None or self.layer_units is None:
             return None
         start = self.start_model
-        dtype = start.coefs_[0].dtype  # lbfgs hands float64 buffers for any model
         if record.validation_score is not None and self.best_theta is None:
             # Early stopping, and no epoch beat the starting weights yet.
             coefs, intercepts = start.coefs_, start.intercepts_
         else:
             theta = record.theta if record.validation_score is None else self.best_theta
-            coefs, intercepts = unpack(theta, self.layer_units)
+            coefs, intercepts = _layers_like(theta, self.layer_units, start.coefs_[0])
+        like = start.coefs_[0]
         attributes = {
-            "coefs_": [c.astype(dtype, copy=True) for c in coefs],
-            "intercepts_": [b.astype(dtype, copy=True) for b in intercepts],
+            "coefs_": [_copy_like(c, like) for c in coefs],
+            "intercepts_": [_copy_like(b, like) for b in intercepts],
             "n_outputs_": start.n_outputs_,
             "n_layers_": start.n_layers_,
             "out_activation_": start.out_activation_,
@@ -265,6 +268,32 @@ class _History:
             if curve is not None:
                 attributes[name] = list(curve)
         return attributes
+
+
+def _copy(array):
+    """An independent copy of an array of any namespace."""
+    if isinstance(array, np.ndarray):
+        return array.copy()
+    return namespace_and_device(array)[0].asarray(array, copy=True)
+
+
+def _layers_like(theta, layer_units, like):
+    """Per-layer views of ``theta`` in the namespace and on the device of ``like`` (the
+    model's first weight matrix). L-BFGS hands scipy's float64 host buffer for a model
+    of any dtype and namespace; the minibatch solvers the live theta."""
+    if isinstance(like, np.ndarray):
+        return unpack(np.asarray(theta), layer_units)
+    xp, device = namespace_and_device(like)
+    if isinstance(theta, np.ndarray):
+        theta = xp.asarray(theta, device=device)
+    return _network_array.unpack(xp, theta, layer_units)
+
+
+def _copy_like(array, like):
+    """A copy of ``array`` in the dtype of ``like`` (both of one namespace)."""
+    if isinstance(like, np.ndarray):
+        return array.astype(like.dtype, copy=True)
+    return namespace_and_device(like)[0].astype(array, like.dtype, copy=True)
 
 
 class _EpochModels:

@@ -240,15 +240,25 @@ def test_float64_input_to_a_float32_model(space, classification):
     assert_allclose(_host(proba), host.predict_proba(X), rtol=1e-6)
 
 
-def test_callbacks_refuse_array_api_input_clearly(space, classification):
-    from sklearn.callback import ProgressBar
+@pytest.mark.parametrize("solver", ["adam", "lbfgs", "early-stopping"])
+def test_callbacks_see_epoch_models_on_the_device(space, classification, solver):
+    # scikit-learn's ScoringMonitor scores each epoch's model on the fit's data: the
+    # epoch models must live where the data does, and equal fit(max_iter=k).
+    from sklearn.callback import ScoringMonitor
 
     X, y = classification
-    model = MLPClassifier((8,), max_iter=2).set_callbacks(ProgressBar())
+    Xd, yd = _to(space, X), _to(space, y)
+    monitor = ScoringMonitor(scoring="accuracy")
+    params = dict(hidden_layer_sizes=(8,), solver=solver, random_state=0)
+    if solver == "early-stopping":  # the epoch model is the best epoch's, kept on the device
+        params.update(solver="adam", early_stopping=True, validation_fraction=0.3)
     with _dispatch():
-        with pytest.raises(ValueError, match="Callbacks .* do not support Array API input"):
-            model.fit(_to(space, X), _to(space, y))
-    assert not hasattr(model, "coefs_")
+        MLPClassifier(max_iter=3, **params).set_callbacks(monitor).fit(Xd, yd)
+        expected = [MLPClassifier(max_iter=k, **params).fit(Xd, yd).score(Xd, yd)
+                    for k in (1, 2, 3)]
+    rows = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
+    # scikit-learn computes the accuracy of torch labels in float32.
+    assert [r["accuracy"] for r in rows] == pytest.approx(expected, rel=1e-6)
 
 
 def test_float32_predictions_agree(space, classification):
