@@ -262,6 +262,27 @@ class MLPClassifier(ClassifierMixin, ClassLabelsMixin, BaseMultilayerPerceptron)
         with np.errstate(divide="ignore"):
             return xp.log(proba)
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the given test data and labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``self.predict(X)`` against ``y`` (subset accuracy for
+            multilabel targets).
+        """
+        self._check_score_input(X)
+        return super().score(X, y, sample_weight=sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True

@@ -73,6 +73,12 @@ class PredictionMixin:
             *args, link, X, self._prediction_rows(layer_units, dtype.itemsize)
         )
 
+    def _check_score_input(self, X):
+        """``score``'s own namespace check (the mixins' ``score`` would report it under
+        ``predict``)."""
+        check_is_fitted(self)
+        check_fitted_namespace(X, self, "score")
+
     def __sklearn_array_api_convert__(self, converter):
         """A clone holding every fitted array converted by ``converter`` (scikit-learn's
         ``move_estimator_to``), except ``classes_`` and ``feature_names_in_``, which

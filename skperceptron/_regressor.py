@@ -204,6 +204,27 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         xp, _ = namespace_and_device(output)
         return xp.reshape(output, (-1,))
 
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of the prediction.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            :math:`R^2` of ``self.predict(X)`` against ``y``, as
+            :meth:`sklearn.base.RegressorMixin.score`.
+        """
+        self._check_score_input(X)
+        return super().score(X, y, sample_weight=sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True

@@ -325,8 +325,7 @@ def test_methods_refuse_another_namespace(space, classification, method):
     with _dispatch():
         model = MLPClassifier((8,), max_iter=2, random_state=0).fit(_to(space, X), _to(space, y))
         args = (X, y) if method == "score" else (X,)
-        name = "predict" if method == "score" else method
-        with pytest.raises(ValueError, match=rf"MLPClassifier\.{name}\(\).*same namespace"):
+        with pytest.raises(ValueError, match=rf"MLPClassifier\.{method}\(\).*same namespace"):
             getattr(model, method)(*args)
 
 
@@ -348,8 +347,9 @@ def test_regressor_predict_refuses_another_namespace(space):
     X, y = make_regression(40, 3, random_state=0)
     with _dispatch():
         model = MLPRegressor(hidden_layer_sizes=(4,), max_iter=2).fit(_to(space, X), _to(space, y))
-        with pytest.raises(ValueError, match=r"MLPRegressor\.predict\(\).*same namespace"):
-            model.predict(X)
+        for method, args in (("predict", (X,)), ("score", (X, y))):
+            with pytest.raises(ValueError, match=rf"MLPRegressor\.{method}\(\).*same"):
+                getattr(model, method)(*args)
 
 
 def test_move_to_numpy_then_save_and_load(space, classification, tmp_path):
