@@ -64,7 +64,8 @@ class ArrayBackend:
         return bool(self.xp.all(self.xp.isfinite(array)))
 
     def take_rows(self, X, rows):
-        """``X[rows]`` for an index array ``rows`` of ``xp`` (on this device)."""
+        """``X[rows]`` (along the first axis, any ndim) for an index array ``rows`` of
+        ``xp`` on this device."""
         return self.xp.take(X, rows, axis=0)
 
     def numpy_dtype(self, dtype):

@@ -112,5 +112,5 @@ class Minibatches:
                 yield (
                     ops.take_rows(self.X, rows),
                     ops.take_rows(self.Y, rows),
-                    None if sw is None else ops.xp.take(sw, rows, axis=0),
+                    None if sw is None else ops.take_rows(sw, rows),
                 )
