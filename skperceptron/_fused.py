@@ -142,3 +142,20 @@ def activation_backward(A, delta, activation):
         return
     ACTIVATIONS[activation].backward(A, delta)
 
+
+
+def outer_backward(d, w, A, out, activation):
+    """``out[...] = d[:, None] * w`` then ``out *= f'(Z)`` from ``A``, as
+    :func:`activation_backward`.
+
+    The delta below a one-unit layer: ``delta @ W.T`` with an inner dimension of one is
+    this outer product (bitwise), and numpy's ``matmul`` runs it in a loop without BLAS,
+    several times slower than one elementwise pass.
+    """
+    code = _BACKWARD_CODES.get(activation)
+    if (code is not None and _vectors(d) and _vectors(w) and _matrices(A, out)
+            and d.dtype == w.dtype == out.dtype):
+        _kernels.outer_backward(d, w, A, out, code)
+        return
+    np.multiply(d[:, None], w, out=out)
+    activation_backward(A, out, activation)

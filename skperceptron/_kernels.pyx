@@ -4,7 +4,9 @@ numpy spends one pass over memory per operation. The MLP's hot path strings seve
 them together on the same arrays: Adam's update is nine passes over the parameters, a
 hidden layer's bias add and activation two passes over its output, the activation
 derivative one to three passes over the delta. Each kernel here does the same
-arithmetic in one pass.
+arithmetic in one pass. One replaces a product: below a one-unit layer the delta
+product is an outer product, which numpy's ``matmul`` runs without BLAS
+(``outer_backward`` fuses it with the activation derivative).
 
 Exactness: every kernel performs, per element, the same IEEE operations in the same
 order and precision as the numpy formula it replaces (written next to it), with no
@@ -334,3 +336,47 @@ def activation_backward(const floating[:, :] A, floating[:, :] delta, int kind):
                 for j in range(cols):
                     delta[i, j] = _backward(A[i, j], delta[i, j], kind)
 
+
+
+def outer_backward(const floating[::1] d, const floating[::1] w, const floating[:, :] A,
+                   floating[:, :] out, int kind):
+    """``out = d[:, None] * w[None, :]`` then ``out *= f'(Z)`` from ``A``, in one pass.
+
+    The delta below a layer of one unit: its product ``delta @ W.T`` has an inner
+    dimension of one, i.e. it is this outer product (each entry one rounded product, as
+    in any matmul), which numpy's ``matmul`` computes in a slow loop that does not use
+    BLAS. Bit for bit ``np.multiply(d[:, None], w, out=out)`` followed by
+    :func:`activation_backward` with the same ``kind``.
+    """
+    cdef Py_ssize_t rows = out.shape[0], cols = out.shape[1], i, j
+    if d.shape[0] != rows or w.shape[0] != cols or A.shape[0] != rows or A.shape[1] != cols:
+        raise ValueError("d, w, A and out do not match: need d (n,), w (m,), A and out (n, m)")
+    if kind not in (K_IDENTITY, K_RELU, K_LOGISTIC, K_TANH):
+        raise ValueError(f"no fused backward kernel for activation code {kind}")
+    cdef const floating* arow
+    cdef floating* orow
+    cdef floating di
+    if rows == 0 or cols == 0:
+        return
+    with nogil:
+        if A.strides[1] == sizeof(floating) and out.strides[1] == sizeof(floating):
+            for i in range(rows):
+                arow = &A[i, 0]
+                orow = &out[i, 0]
+                di = d[i]
+                if kind == K_RELU:
+                    for j in range(cols):
+                        orow[j] = _backward(arow[j], di * w[j], K_RELU)
+                elif kind == K_LOGISTIC:
+                    for j in range(cols):
+                        orow[j] = _backward(arow[j], di * w[j], K_LOGISTIC)
+                elif kind == K_TANH:
+                    for j in range(cols):
+                        orow[j] = _backward(arow[j], di * w[j], K_TANH)
+                else:
+                    for j in range(cols):
+                        orow[j] = di * w[j]
+        else:
+            for i in range(rows):
+                for j in range(cols):
+                    out[i, j] = _backward(A[i, j], d[i] * w[j], kind)

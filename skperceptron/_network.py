@@ -247,12 +247,6 @@ class Objective:
         A = self._hidden_eval(i, Z, b)
         return self._drop(i, A, Z.shape[0]) if self.dropout[i] > 0 else A
 
-    def _activation_backward(self, i, delta):
-        """``delta *= f'(Z)`` for hidden layer ``i``, from what its activation kept."""
-        n = delta.shape[0]
-        source = self._acts[i][:n] if self._pre[i] is None else self._pre[i][:n]
-        _fused.activation_backward(source, delta, self.activation_names[i])
-
     def _drop(self, i, A, n):
         # Inverted dropout: zero a random fraction p of units, scale the rest by
         # 1 / (1 - p) so that expected activations match prediction time.
@@ -320,14 +314,28 @@ class Objective:
                 np.matmul(A_in.T, delta, out=grad_coefs[i])
             np.matmul(self._ones[:n], delta, out=grad_intercepts[i])
             if i > 0:
-                prev = self._deltas[i - 1][:n]
-                np.matmul(delta, coefs[i].T, out=prev)
-                if self.dropout[i - 1] > 0:
-                    prev *= self._masks[i - 1][:n]
-                    prev *= 1.0 / (1.0 - self.dropout[i - 1])
-                self._activation_backward(i - 1, prev)
-                delta = prev
+                delta = self._delta_below(i, delta, coefs[i])
         return value
+
+    def _delta_below(self, i, delta, W):
+        """Hidden layer ``i - 1``'s delta: ``delta @ W.T``, its dropout mask, ``f'(Z)``."""
+        n = delta.shape[0]
+        prev = self._deltas[i - 1][:n]
+        source = self._acts[i - 1][:n] if self._pre[i - 1] is None else self._pre[i - 1][:n]
+        if delta.shape[1] == 1 and not self.dropout[i - 1] > 0:
+            # One unit (a binary or single-output head): the product is an outer
+            # product, fused with f'(Z) (numpy's matmul has no BLAS path for it).
+            _fused.outer_backward(delta[:, 0], W[:, 0], source, prev, self.activation_names[i - 1])
+            return prev
+        if delta.shape[1] == 1:
+            np.multiply(delta, W.T, out=prev)  # the same outer product, bitwise
+        else:
+            np.matmul(delta, W.T, out=prev)
+        if self.dropout[i - 1] > 0:
+            prev *= self._masks[i - 1][:n]
+            prev *= 1.0 / (1.0 - self.dropout[i - 1])
+        _fused.activation_backward(source, prev, self.activation_names[i - 1])
+        return prev
 
     def value(self, theta, X, Y, sample_weight=None):
         """Mean data loss (no penalty, no dropout) over any number of rows, in blocks."""

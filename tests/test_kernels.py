@@ -238,6 +238,45 @@ def test_activation_kernels_refuse_bad_shapes_and_codes():
         _kernels.activation_backward(Z, np.zeros((3, 5)), _kernels.RELU)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf * 0 on purpose
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "fortran"])
+@pytest.mark.parametrize("activation", ["identity", "relu", "logistic", "tanh"])
+def test_outer_backward_is_the_one_column_product_then_the_derivative(dtype, layout, activation):
+    # The delta below a one-unit layer: (d @ w.T) * f'(Z) in one pass.
+    rng = np.random.default_rng(8)
+    Z = _layer(rng, dtype, "contiguous")[1:]
+    A = _layer(rng, dtype, layout)[1:]
+    A[...] = Z
+    ACTIVATIONS[activation].forward(A)
+    d = _with_non_finite(_vector(rng, A.shape[0], dtype))
+    d[9] = -0.0
+    w = _vector(rng, A.shape[1], dtype)
+    w[2] = 0.0
+    out = _layer(rng, dtype, layout)[1:]
+    _kernels.outer_backward(d, w, A, out, _fused._BACKWARD_CODES[activation])
+    # The formula it replaces, step by step: the product (numpy's matmul, equal in value;
+    # it adds each product to +0, so its zeros are never negative), then the derivative.
+    product = np.matmul(d[:, None], w[None, :])
+    expected = np.multiply(d[:, None], w)
+    np.testing.assert_array_equal(expected, product)
+    ACTIVATIONS[activation].backward(A, expected)
+    assert_bitwise(out, expected)
+    got = np.empty_like(out)
+    _fused.outer_backward(d, w[::-1].copy()[::-1], A, got, activation)  # strided w: numpy
+    assert_bitwise(got, expected)
+
+
+def test_outer_backward_refuses_bad_shapes_and_codes():
+    A = np.zeros((3, 4))
+    with pytest.raises(ValueError, match="do not match"):
+        _kernels.outer_backward(np.zeros(3), np.zeros(5), A, np.zeros((3, 4)), _kernels.RELU)
+    with pytest.raises(ValueError, match="do not match"):
+        _kernels.outer_backward(np.zeros(3), np.zeros(4), A, np.zeros((2, 4)), _kernels.RELU)
+    with pytest.raises(ValueError, match="no fused backward"):
+        _kernels.outer_backward(np.zeros(3), np.zeros(4), A, np.zeros((3, 4)), 99)
+
+
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_fused_wrappers_equal_the_activation_table_for_every_activation(activation):
     # Activations without a kernel go through numpy: same results either way.
@@ -277,8 +316,9 @@ def test_kernels_run_serially_without_openmp_and_say_so():
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 @pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("n_classes", [3, 2])  # 2: one output unit, the outer product
 def test_a_fit_and_its_predictions_do_not_depend_on_the_compiled_path(
-    activation, solver, dtype, monkeypatch
+    n_classes, activation, solver, dtype, monkeypatch
 ):
     # Every kernel of the training step and of prediction against its numpy formula at
     # once: the fitted weights and probabilities are the same bits either way.
@@ -286,7 +326,7 @@ def test_a_fit_and_its_predictions_do_not_depend_on_the_compiled_path(
 
     from skperceptron import MLPClassifier
 
-    X, y = make_classification(120, 8, n_informative=5, n_classes=3, random_state=0)
+    X, y = make_classification(120, 8, n_informative=5, n_classes=n_classes, random_state=0)
     X = X.astype(dtype)
     params = dict(hidden_layer_sizes=(17, 9), activation=activation, solver=solver,
                   batch_size=32, max_iter=3, random_state=0)

@@ -79,6 +79,28 @@ def test_gradient_matches_central_differences(activation, loss, weighted, dtype)
         assert value == pytest.approx(value64(theta), rel=1e-4)
 
 
+@pytest.mark.parametrize("dropout", [0.0, 0.4])
+@pytest.mark.parametrize("loss", ["binary_log_loss", "squared_error"])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_one_unit_layers_match_central_differences(activation, loss, dropout):
+    # The delta below a one-unit layer is an outer product (``_fused.outer_backward``
+    # without dropout): here below the output unit and below a one-unit hidden layer.
+    rng = np.random.RandomState(3)
+    units = [N_FEATURES, 5, 1, 1]
+    X = rng.normal(size=(N_SAMPLES, N_FEATURES))
+    Y = _targets(loss, rng, k=1)
+    theta = rng.normal(scale=0.8, size=n_params(units))
+
+    def objective():  # a fresh generator each time: the same dropout masks
+        return Objective(units, [activation] * 2, loss, 0.3, np.float64, N_SAMPLES,
+                         dropout=[dropout] * 2, rng=np.random.default_rng(5))
+
+    expected = _central_differences(lambda t: objective().value_and_grad(t, X, Y)[0], theta)
+    grad = objective().value_and_grad(theta, X, Y)[1]
+    np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-8)
+    assert np.abs(grad[: n_coef_params(units)]).max() > 1e-3  # a real signal went back
+
+
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_sparse_input_gives_dense_value_and_gradient(loss):
     X, Y, sw, layer_units, theta = _problem(loss, weighted=True)
@@ -229,46 +251,51 @@ def _bits(a):
     return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
 
 
-def _kernel_problem(dtype, sparse):
+def _kernel_problem(dtype, sparse, n_outputs=3):
     # Widths that are not multiples of a vector's lanes, random-sign pre-activations.
     rng = np.random.RandomState(11)
     X = rng.normal(size=(37, 6))
     X[X < -0.2] = 0.0
-    Y = np.eye(3)[rng.randint(3, size=37)]
-    units = [6, 19, 13, 3]
+    Y = np.eye(3)[rng.randint(3, size=37)][:, :n_outputs]
+    units = [6, 19, 13, n_outputs]
     theta = rng.normal(scale=0.6, size=n_params(units)).astype(dtype)
     X = X.astype(dtype)
     return (sp.csr_matrix(X) if sparse else X), Y.astype(dtype), units, theta
 
 
 def _value_grad_and_prediction(activation, dtype, X, Y, units, theta, dropout):
-    obj = Objective(units, [activation] * 2, "log_loss", 0.3, dtype, X.shape[0],
+    loss, link = ("log_loss", "softmax") if Y.shape[1] > 1 else ("binary_log_loss", "logistic")
+    obj = Objective(units, [activation] * 2, loss, 0.3, dtype, X.shape[0],
                     dropout=[dropout] * 2, rng=np.random.default_rng(5))
     value, grad = obj.value_and_grad(theta, X, Y)
     coefs, intercepts = unpack(theta, units)
-    out = forward_in_chunks(coefs, intercepts, [activation] * 2, "softmax", X, 10)
+    out = forward_in_chunks(coefs, intercepts, [activation] * 2, link, X, 10)
     return value, grad.copy(), out
 
 
+@pytest.mark.parametrize("n_outputs", [3, 1])
 @pytest.mark.parametrize("dropout", [0.0, 0.4])
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_compiled_kernels_give_the_numpy_formulas_bits(activation, dtype, sparse, dropout,
-                                                       monkeypatch):
+                                                       n_outputs, monkeypatch):
     from skperceptron import _fused
 
     kernels = pytest.importorskip("skperceptron._kernels")
-    X, Y, units, theta = _kernel_problem(dtype, sparse)
+    X, Y, units, theta = _kernel_problem(dtype, sparse, n_outputs)
     counting = _CountingKernels(kernels)
     monkeypatch.setattr(_fused, "_kernels", counting)
     compiled = _value_grad_and_prediction(activation, dtype, X, Y, units, theta, dropout)
     # The wiring is exercised: each hidden layer of each pass went to the kernel that
-    # exists for its activation (2 layers; value_and_grad, and 4 prediction chunks).
+    # exists for its activation (2 layers; value_and_grad, and 4 prediction chunks);
+    # below a one-unit output without dropout, the fused outer product.
     fused_forward = activation in _fused._FORWARD_CODES
     fused_backward = activation in _fused._BACKWARD_CODES
+    outer = n_outputs == 1 and dropout == 0 and fused_backward
     assert counting.calls.get("bias_activation", 0) == (2 + 2 * 4 if fused_forward else 0)
-    assert counting.calls.get("activation_backward", 0) == (2 if fused_backward else 0)
+    assert counting.calls.get("activation_backward", 0) == (2 - outer if fused_backward else 0)
+    assert counting.calls.get("outer_backward", 0) == outer
 
     monkeypatch.setattr(_fused, "_kernels", None)  # every function on its numpy formula
     numpy_path = _value_grad_and_prediction(activation, dtype, X, Y, units, theta, dropout)
