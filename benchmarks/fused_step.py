@@ -37,7 +37,8 @@ from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_limits
 
 from skperceptron import _fused
-from skperceptron._network import Objective, initial_theta
+from skperceptron._initialization import initial_theta
+from skperceptron._network import Objective
 from skperceptron._optimizers import Adam
 
 # run.py's floor and clock. Run as ``python benchmarks/fused_step.py``, this folder is

@@ -21,7 +21,8 @@ from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_limits
 
 from skperceptron._batches import gather as _gather
-from skperceptron._network import Objective, initial_theta
+from skperceptron._initialization import initial_theta
+from skperceptron._network import Objective
 from skperceptron._optimizers import Adam
 
 BATCH = 256

@@ -36,13 +36,8 @@ from ._early_stopping import (
     validation_monitor,
 )
 from ._fitted import FittedStateMixin, Outcome, Start, TrainingData
-from ._network import (
-    Objective,
-    initial_theta,
-    n_coef_params,
-    objective_block_rows,
-    pack,
-)
+from ._initialization import initial_theta
+from ._network import Objective, n_coef_params, objective_block_rows, pack
 from ._network_array import ArrayObjective, on_host
 from ._optimizers import OptimizerSettings, make_optimizer
 from ._options import MLP_PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS

@@ -5,7 +5,8 @@ layer's intercept. All weights therefore form one contiguous prefix, so the L2 p
 and decoupled weight decay are single whole-array operations, and L-BFGS works on
 ``theta`` directly. Per-layer ``coefs``/``intercepts`` are views into it.
 
-This module knows nothing of estimators or solvers.
+Initial weights are drawn in ``_initialization``. This module knows nothing of
+estimators or solvers.
 """
 
 import numpy as np
@@ -46,61 +47,6 @@ def pack(coefs, intercepts, dtype=None):
     return np.concatenate(
         [np.ravel(c) for c in coefs] + [np.ravel(b) for b in intercepts]
     ).astype(dtype or coefs[0].dtype, copy=False)
-
-
-# ---------------------------------------------------------------- initialisation
-def _glorot_uniform(rng, fan_in, fan_out, activation):
-    # scikit-learn's scheme: weights and intercepts from U(-b, b), factor 2 for
-    # logistic layers, 6 otherwise.
-    factor = 2.0 if activation == "logistic" else 6.0
-    bound = np.sqrt(factor / (fan_in + fan_out))
-    coef = rng.uniform(-bound, bound, (fan_in, fan_out))
-    return coef, rng.uniform(-bound, bound, fan_out)
-
-
-def _he_uniform(rng, fan_in, fan_out, activation):
-    bound = np.sqrt(6.0 / fan_in)
-    return rng.uniform(-bound, bound, (fan_in, fan_out)), np.zeros(fan_out)
-
-
-def _he_normal(rng, fan_in, fan_out, activation):
-    return rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_in, fan_out)), np.zeros(fan_out)
-
-
-def _lecun_normal(rng, fan_in, fan_out, activation):
-    return rng.normal(0.0, np.sqrt(1.0 / fan_in), (fan_in, fan_out)), np.zeros(fan_out)
-
-
-# option string -> init(rng, fan_in, fan_out, activation) -> (coef, intercept)
-INITIALIZERS = {
-    "glorot_uniform": _glorot_uniform,
-    "he_uniform": _he_uniform,
-    "he_normal": _he_normal,
-    "lecun_normal": _lecun_normal,
-}
-
-
-def initial_theta(layer_units, activations, random_state, dtype, scheme="glorot_uniform"):
-    """Initial theta, drawn layer by layer (weights, then intercept).
-
-    ``activations`` names the activation whose Glorot factor scales each weight layer
-    (as :func:`._architecture.initialisation_activations` gives them), or only each
-    hidden layer's, the output layer then counting as its predecessor's, as in
-    scikit-learn. With ``"glorot_uniform"`` the draws are scikit-learn's, in its order,
-    so the same ``random_state`` gives the same initial network as
-    ``sklearn.neural_network``.
-    """
-    init = INITIALIZERS[scheme]
-    coefs, intercepts = [], []
-    fans = list(zip(layer_units[:-1], layer_units[1:], strict=True))
-    names = list(activations)
-    if len(names) == len(fans) - 1:
-        names.append(names[-1] if names else "identity")
-    for (fan_in, fan_out), name in zip(fans, names, strict=True):
-        coef, intercept = init(random_state, fan_in, fan_out, name)
-        coefs.append(coef)
-        intercepts.append(intercept)
-    return pack(coefs, intercepts, dtype)
 
 
 # ------------------------------------------------------------------- forward
@@ -319,23 +265,31 @@ class Objective:
 
     def _delta_below(self, i, delta, W):
         """Hidden layer ``i - 1``'s delta: ``delta @ W.T``, its dropout mask, ``f'(Z)``."""
-        n = delta.shape[0]
-        prev = self._deltas[i - 1][:n]
-        source = self._acts[i - 1][:n] if self._pre[i - 1] is None else self._pre[i - 1][:n]
-        if delta.shape[1] == 1 and not self.dropout[i - 1] > 0:
+        n, j = delta.shape[0], i - 1
+        prev = self._deltas[j][:n]
+        if delta.shape[1] == 1 and not self.dropout[j] > 0:
             # One unit (a binary or single-output head): the product is an outer
             # product, fused with f'(Z) (numpy's matmul has no BLAS path for it).
-            _fused.outer_backward(delta[:, 0], W[:, 0], source, prev, self.activation_names[i - 1])
+            _fused.outer_backward(delta[:, 0], W[:, 0], self._kept(j, n), prev,
+                                  self.activation_names[j])
             return prev
         if delta.shape[1] == 1:
             np.multiply(delta, W.T, out=prev)  # the same outer product, bitwise
         else:
             np.matmul(delta, W.T, out=prev)
-        if self.dropout[i - 1] > 0:
-            prev *= self._masks[i - 1][:n]
-            prev *= 1.0 / (1.0 - self.dropout[i - 1])
-        _fused.activation_backward(source, prev, self.activation_names[i - 1])
+        if self.dropout[j] > 0:
+            prev *= self._masks[j][:n]
+            prev *= 1.0 / (1.0 - self.dropout[j])
+        self._activation_backward(j, prev)
         return prev
+
+    def _activation_backward(self, i, delta):
+        """``delta *= f'(Z)`` for hidden layer ``i``, from what its activation kept."""
+        _fused.activation_backward(self._kept(i, delta.shape[0]), delta, self.activation_names[i])
+
+    def _kept(self, i, n):
+        """What hidden layer ``i``'s derivative is computed from: its output, or ``Z``."""
+        return self._acts[i][:n] if self._pre[i] is None else self._pre[i][:n]
 
     def value(self, theta, X, Y, sample_weight=None):
         """Mean data loss (no penalty, no dropout) over any number of rows, in blocks."""

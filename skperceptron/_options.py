@@ -11,8 +11,8 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._activations import ACTIVATIONS
+from ._initialization import INITIALIZERS
 from ._losses import LOSSES
-from ._network import INITIALIZERS
 from ._optimizers import OPTIMIZERS, SCHEDULES
 from ._validation import Interval, Options, StrOptions
 

@@ -27,14 +27,16 @@ ALLOWED = {
     "_batches": set(),
     "_solvers": set(),
     "_network": {"_activations", "_fused", "_losses"},
-    "_options": {"_activations", "_losses", "_network", "_optimizers", "_validation"},
+    "_initialization": {"_network"},
+    "_options": {"_activations", "_initialization", "_losses", "_optimizers", "_validation"},
     "_prediction": {"_activations", "_network", "_network_array", "_validation"},
     "_early_stopping": {"_fitted", "_network", "_network_array", "_solvers", "_validation"},
     "_architecture": {"_activations", "_validation"},
     "_convergence": {"_solvers"},
     "_fitted": {"_losses", "_network", "_network_array", "_solvers", "_validation"},
     "_base": {"_architecture", "_batches", "_callbacks", "_convergence", "_fitted",
-              "_early_stopping", "_losses", "_network", "_network_array", "_optimizers",
+              "_early_stopping", "_initialization", "_losses", "_network", "_network_array",
+              "_optimizers",
               "_options",
               "_persistence", "_prediction", "_solvers", "_state", "_threads", "_validation"},
     "_calibration": set(),
@@ -101,7 +103,7 @@ def test_every_module_is_in_the_import_map():
 # The numerical core: tables, kernels, loops. It runs without scikit-learn, so the
 # Array API and compiled-kernel work can swap its bodies without touching estimators.
 CORE = ("_activations", "_losses", "_fused", "_threads", "_optimizers", "_batches",
-        "_solvers", "_network", "_state", "_persistence", "_version", "_backend",
+        "_solvers", "_network", "_initialization", "_state", "_persistence", "_version", "_backend",
         "_array_steps", "_network_array")
 
 
@@ -185,7 +187,7 @@ def test_modules_and_functions_stay_small():
 
 def test_string_options_are_the_tables_keys():
     from skperceptron._activations import ACTIVATIONS
-    from skperceptron._network import INITIALIZERS
+    from skperceptron._initialization import INITIALIZERS
     from skperceptron._optimizers import OPTIMIZERS, SCHEDULES
     from skperceptron._options import MLP_PARAMETER_CONSTRAINTS as C
 

@@ -20,8 +20,9 @@ from sklearn.datasets import make_classification, make_regression
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
 from skperceptron._activations import ACTIVATIONS
+from skperceptron._initialization import initial_theta
 from skperceptron._losses import LOSSES
-from skperceptron._network import Objective, initial_theta
+from skperceptron._network import Objective
 from skperceptron._network_array import ArrayObjective
 from skperceptron._validation import ARRAY_API_SUPPORTED, array_backend
 
