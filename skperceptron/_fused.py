@@ -143,7 +143,6 @@ def activation_backward(A, delta, activation):
     ACTIVATIONS[activation].backward(A, delta)
 
 
-
 def outer_backward(d, w, A, out, activation):
     """``out[...] = d[:, None] * w`` then ``out *= f'(Z)`` from ``A``, as
     :func:`activation_backward`.

@@ -267,16 +267,15 @@ class Objective:
         """Hidden layer ``i - 1``'s delta: ``delta @ W.T``, its dropout mask, ``f'(Z)``."""
         n, j = delta.shape[0], i - 1
         prev = self._deltas[j][:n]
-        if delta.shape[1] == 1 and not self.dropout[j] > 0:
+        one_unit = delta.shape[1] == 1
+        if one_unit and self.dropout[j] == 0:
             # One unit (a binary or single-output head): the product is an outer
             # product, fused with f'(Z) (numpy's matmul has no BLAS path for it).
             _fused.outer_backward(delta[:, 0], W[:, 0], self._kept(j, n), prev,
                                   self.activation_names[j])
             return prev
-        if delta.shape[1] == 1:
-            np.multiply(delta, W.T, out=prev)  # the same outer product, bitwise
-        else:
-            np.matmul(delta, W.T, out=prev)
+        # A one-unit layer with dropout: the same outer product as a broadcast multiply.
+        (np.multiply if one_unit else np.matmul)(delta, W.T, out=prev)
         if self.dropout[j] > 0:
             prev *= self._masks[j][:n]
             prev *= 1.0 / (1.0 - self.dropout[j])
