@@ -97,12 +97,21 @@ def _assert_same_scores(on_cluster, serial):
     assert on_cluster.best_params_ == serial.best_params_
 
 
+def _identity(client):
+    """The scheduler's identity with its table of workers, fetched now.
+
+    Not ``Client.scheduler_info()``: it returns the client's cache, which the client's
+    periodic refresh overwrites with a table of no workers; a call that raced the
+    refresh came back empty (distributed 2026.8.0, a failed CI run)."""
+    return client.sync(client.scheduler.identity)
+
+
 def _search_on(client, name):
     """The search through joblib's dask backend; checks that its fits ran on workers."""
     with distributed.get_task_stream(client=client) as tasks:
         with joblib.parallel_config(backend="dask"):
             search = _search(name)
-    workers = set(client.scheduler_info()["workers"])
+    workers = set(_identity(client)["workers"])
     ran_on = {task["worker"] for task in tasks.data}
     assert tasks.data and ran_on <= workers, (len(tasks.data), ran_on, workers)
     return search
@@ -186,7 +195,7 @@ def local_client():
 class TestLocalCluster:
     @pytest.mark.parametrize("name", list(CASES))
     def test_search_matches_serial(self, name, local_client, serial_searches):
-        workers = local_client.scheduler_info()["workers"]
+        workers = _identity(local_client)["workers"]
         assert len(workers) == 2
         assert all(w["host"] == LOOPBACK for w in workers.values())
         on_cluster = _search_on(local_client, name)
@@ -306,7 +315,7 @@ def cli_client(tmp_path_factory):
 class TestCommandLineCluster:
     @pytest.mark.parametrize("name", list(CASES))
     def test_search_matches_serial(self, name, cli_client, serial_searches):
-        info = cli_client.scheduler_info()
+        info = _identity(cli_client)
         assert info["address"].startswith(f"tcp://{LOOPBACK}:")
         assert len(info["workers"]) == 2
         assert all(w["host"] == LOOPBACK for w in info["workers"].values())
