@@ -302,6 +302,9 @@ class BaseMultilayerPerceptron(
         optimizer = self._stochastic_optimizer(
             start.theta, incremental, len(batches), n_coef_params(start.layer_units), data.ops
         )
+        # On numpy, without clipping, the optimizer's kernel adds the L2 gradient in its
+        # own pass over theta (bitwise the same step, one pass over the parameters fewer).
+        l2_in_step = data.ops is None and self.max_grad_norm is None
         settings = _solvers.StochasticSettings(
             max_epochs=1 if incremental else self.max_iter,  # partial_fit: one epoch
             stop_rule=_solvers.NoImprovement(self.tol, self.n_iter_no_change, self.early_stopping),
@@ -310,11 +313,12 @@ class BaseMultilayerPerceptron(
             is_finite=finite_check(objective, batches),
             verbose=bool(self.verbose),
             ops=data.ops,
+            l2_in_step=l2_in_step,
         )
         progress = self._progress(start)
+        fun = objective.value_and_data_grad if l2_in_step else objective.value_and_grad
         result = _solvers.stochastic(
-            objective.value_and_grad, start.theta, batches, optimizer, progress, settings,
-            hooks=hooks,
+            fun, start.theta, batches, optimizer, progress, settings, hooks=hooks,
         )
         warn_stochastic(result, None if incremental else self.max_iter)
         if result.finite_epochs == 0 and not self.early_stopping:

@@ -61,20 +61,32 @@ def _matrices(*arrays):
     )
 
 
+def _with_l2(grad, theta, l2, n_l2):
+    """``grad`` plus an L2 term left to the step, ``l2 * theta[:n_l2]``, as a new array
+    (the numpy formula the kernels apply inside their pass)."""
+    if not l2:
+        return grad
+    grad = grad.copy()
+    grad[:n_l2] += l2 * theta[:n_l2]
+    return grad
+
+
 # Adam's four arrays and its scalars, as the compiled kernel takes them.
 def adam_update(theta, grad, m, v, lr, beta_1, beta_2, epsilon, n_decay=0, decay=1.0,
-                n_threads=1):
-    """One Adam(W) step in place::
+                n_threads=1, l2=0.0, n_l2=0):
+    """One Adam(W) step in place (``grad`` is left as it is)::
 
+        g = grad + [l2 * theta[:n_l2], 0...]   # an L2 term left to the step, if any
         theta[:n_decay] *= decay
-        m *= beta_1;  m += (1 - beta_1) * grad
-        v *= beta_2;  v += (1 - beta_2) * (grad * grad)
+        m *= beta_1;  m += (1 - beta_1) * g
+        v *= beta_2;  v += (1 - beta_2) * (g * g)
         theta += -lr * (m / (sqrt(v) + epsilon))
     """
     if _vectors(theta, grad, m, v):
         _kernels.adam_update(theta, grad, m, v, lr, beta_1, beta_2, epsilon,
-                             n_decay, decay, n_threads)
+                             n_decay, decay, n_threads, l2, n_l2)
         return
+    grad = _with_l2(grad, theta, l2, n_l2)
     if decay != 1.0:
         theta[:n_decay] *= decay
     m *= beta_1
@@ -86,18 +98,20 @@ def adam_update(theta, grad, m, v, lr, beta_1, beta_2, epsilon, n_decay=0, decay
 
 # SGD's three arrays and its scalars, as the compiled kernel takes them.
 def sgd_update(theta, grad, velocity, lr, momentum, nesterov, n_decay=0, decay=1.0,
-               n_threads=1):
-    """One SGD step with (Nesterov) momentum in place::
+               n_threads=1, l2=0.0, n_l2=0):
+    """One SGD step with (Nesterov) momentum in place (``grad`` is left as it is)::
 
+        g = grad + [l2 * theta[:n_l2], 0...]   # an L2 term left to the step, if any
         theta[:n_decay] *= decay
-        velocity *= momentum;  velocity += -lr * grad
-        nesterov:  theta += -lr * grad;  theta += momentum * velocity
+        velocity *= momentum;  velocity += -lr * g
+        nesterov:  theta += -lr * g;  theta += momentum * velocity
         otherwise: theta += velocity
     """
     if _vectors(theta, grad, velocity):
         _kernels.sgd_update(theta, grad, velocity, lr, momentum, bool(nesterov),
-                            n_decay, decay, n_threads)
+                            n_decay, decay, n_threads, l2, n_l2)
         return
+    grad = _with_l2(grad, theta, l2, n_l2)
     if decay != 1.0:
         theta[:n_decay] *= decay
     velocity *= momentum

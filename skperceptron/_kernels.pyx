@@ -95,11 +95,37 @@ cdef extern from *:
     }
     SKP_ADAM_SPAN(skp_adam_span_f, float, sqrtf)
     SKP_ADAM_SPAN(skp_adam_span_d, double, sqrt)
+    /* The same with the L2 term of the gradient and the weight decay in the pass:
+       g + l2 * theta and theta * dec from theta as it was (dec = 1 is exact). */
+    #define SKP_ADAM_L2_SPAN(NAME, T, SQRT)                                           \
+    SKP_CLONES static void NAME(T *theta, const T *g, T *m, T *v,                     \
+                                Py_ssize_t lo, Py_ssize_t hi, T b1, T c1, T b2, T c2, \
+                                T eps, T neg_lr, T l2, T dec) {                       \
+        for (Py_ssize_t i = lo; i < hi; i++) {                                        \
+            T ti = theta[i];                                                          \
+            T gi = g[i] + l2 * ti;                                                    \
+            T mi = m[i] * b1;                                                         \
+            T vi = v[i] * b2;                                                         \
+            mi = mi + c1 * gi;                                                        \
+            vi = vi + c2 * (gi * gi);                                                 \
+            m[i] = mi;                                                                \
+            v[i] = vi;                                                                \
+            theta[i] = ti * dec + neg_lr * (mi / (SQRT(vi) + eps));                   \
+        }                                                                             \
+    }
+    SKP_ADAM_L2_SPAN(skp_adam_l2_span_f, float, sqrtf)
+    SKP_ADAM_L2_SPAN(skp_adam_l2_span_d, double, sqrt)
     """
     void skp_adam_span_f(float*, const float*, float*, float*, Py_ssize_t, Py_ssize_t,
                          float, float, float, float, float, float) noexcept nogil
     void skp_adam_span_d(double*, const double*, double*, double*, Py_ssize_t, Py_ssize_t,
                          double, double, double, double, double, double) noexcept nogil
+    void skp_adam_l2_span_f(float*, const float*, float*, float*, Py_ssize_t, Py_ssize_t,
+                            float, float, float, float, float, float, float,
+                            float) noexcept nogil
+    void skp_adam_l2_span_d(double*, const double*, double*, double*, Py_ssize_t,
+                            Py_ssize_t, double, double, double, double, double, double,
+                            double, double) noexcept nogil
 
 
 cdef inline void _adam_span(
@@ -113,53 +139,108 @@ cdef inline void _adam_span(
         skp_adam_span_d(theta, g, m, v, lo, hi, b1, c1, b2, c2, eps, neg_lr)
 
 
+cdef inline void _adam_l2_span(
+    floating* theta, const floating* g, floating* m, floating* v,
+    Py_ssize_t lo, Py_ssize_t hi,
+    floating b1, floating c1, floating b2, floating c2, floating eps, floating neg_lr,
+    floating l2, floating dec,
+) noexcept nogil:
+    if floating is float:
+        skp_adam_l2_span_f(theta, g, m, v, lo, hi, b1, c1, b2, c2, eps, neg_lr, l2, dec)
+    else:
+        skp_adam_l2_span_d(theta, g, m, v, lo, hi, b1, c1, b2, c2, eps, neg_lr, l2, dec)
+
+
 cdef inline void _scale_span(floating* x, Py_ssize_t lo, Py_ssize_t hi, floating a) noexcept nogil:
     cdef Py_ssize_t i
     for i in range(lo, hi):
         x[i] = x[i] * a
 
 
+cdef struct Spans:
+    # Where one chunk [lo, hi) of theta is cut: [lo, l2_decay) gets the L2 term and the
+    # decay, [l2_decay, l2_end) the L2 term, [l2_end, decay_end) the decay (a pre-pass)
+    # and [l2_end, hi) the plain update.
+    Py_ssize_t l2_decay
+    Py_ssize_t l2_end
+    Py_ssize_t decay_end
+
+
+cdef inline Spans _spans(Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t n_l2,
+                         Py_ssize_t n_decay) noexcept nogil:
+    cdef Spans s
+    s.l2_end = min(max(lo, n_l2), hi)
+    s.l2_decay = min(max(lo, n_decay), s.l2_end)
+    s.decay_end = max(min(hi, n_decay), s.l2_end)
+    return s
+
+
+cdef inline void _adam_chunk(
+    floating* theta, const floating* g, floating* m, floating* v,
+    Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t n_l2, Py_ssize_t n_decay,
+    floating b1, floating c1, floating b2, floating c2, floating eps, floating neg_lr,
+    floating l2, floating dec,
+) noexcept nogil:
+    cdef Spans s = _spans(lo, hi, n_l2, n_decay)
+    _adam_l2_span(theta, g, m, v, lo, s.l2_decay, b1, c1, b2, c2, eps, neg_lr, l2, dec)
+    _adam_l2_span(theta, g, m, v, s.l2_decay, s.l2_end, b1, c1, b2, c2, eps, neg_lr, l2,
+                  <floating>1)
+    _scale_span(theta, s.l2_end, s.decay_end, dec)
+    _adam_span(theta, g, m, v, s.l2_end, hi, b1, c1, b2, c2, eps, neg_lr)
+
+
+cdef inline void _check_prefixes(Py_ssize_t n, Py_ssize_t n_decay, Py_ssize_t n_l2):
+    if not 0 <= n_decay <= n:
+        raise ValueError(f"n_decay={n_decay} is outside [0, {n}]")
+    if not 0 <= n_l2 <= n:
+        raise ValueError(f"n_l2={n_l2} is outside [0, {n}]")
+
+
 def adam_update(
     floating[::1] theta, const floating[::1] grad, floating[::1] m, floating[::1] v,
     double lr, double beta_1, double beta_2, double epsilon,
     Py_ssize_t n_decay=0, double decay=1.0, int n_threads=1,
+    double l2=0.0, Py_ssize_t n_l2=0,
 ):
     """One Adam(W) step in place, in one pass over theta, grad, m and v.
 
     Equals, element for element and bit for bit, the numpy sequence (scalars rounded to
-    the dtype)::
+    the dtype; ``grad`` itself is left as it is)::
 
+        g = grad.copy(); g[:n_l2] += l2 * theta[:n_l2]   # an L2 term left to the step
         theta[:n_decay] *= decay          # decoupled weight decay (AdamW)
-        m *= beta_1;  m += (1 - beta_1) * grad
-        v *= beta_2;  v += (1 - beta_2) * (grad * grad)
+        m *= beta_1;  m += (1 - beta_1) * g
+        v *= beta_2;  v += (1 - beta_2) * (g * g)
         theta += -lr * (m / (sqrt(v) + epsilon))
     """
     cdef Py_ssize_t n = theta.shape[0]
     if grad.shape[0] != n or m.shape[0] != n or v.shape[0] != n:
         raise ValueError("theta, grad, m and v must have the same length")
-    if not 0 <= n_decay <= n:
-        raise ValueError(f"n_decay={n_decay} is outside [0, {n}]")
+    _check_prefixes(n, n_decay, n_l2)
     cdef floating b1 = <floating>beta_1, c1 = <floating>(1.0 - beta_1)
     cdef floating b2 = <floating>beta_2, c2 = <floating>(1.0 - beta_2)
     cdef floating eps = <floating>epsilon, neg_lr = <floating>(-lr), dec = <floating>decay
+    cdef floating l2f = <floating>l2
     cdef floating* t = &theta[0] if n else NULL
     cdef const floating* g = &grad[0] if n else NULL
     cdef floating* mp = &m[0] if n else NULL
     cdef floating* vp = &v[0] if n else NULL
     cdef int threads = _threads_for(n, n_threads)
     cdef Py_ssize_t k, lo, hi, chunk = (n + threads - 1) // threads if threads else n
+    if decay == 1.0:
+        n_decay = 0
+    if l2 == 0.0:
+        n_l2 = 0
     with nogil:
         if threads == 1:
-            if decay != 1.0:
-                _scale_span(t, 0, n_decay, dec)
-            _adam_span(t, g, mp, vp, 0, n, b1, c1, b2, c2, eps, neg_lr)
+            _adam_chunk(t, g, mp, vp, 0, n, n_l2, n_decay, b1, c1, b2, c2, eps, neg_lr,
+                        l2f, dec)
         else:
             for k in prange(threads, num_threads=threads, schedule="static"):
                 lo = k * chunk
                 hi = min(lo + chunk, n)
-                if decay != 1.0:
-                    _scale_span(t, lo, min(hi, n_decay), dec)
-                _adam_span(t, g, mp, vp, lo, hi, b1, c1, b2, c2, eps, neg_lr)
+                _adam_chunk(t, g, mp, vp, lo, hi, n_l2, n_decay, b1, c1, b2, c2, eps,
+                            neg_lr, l2f, dec)
 
 
 cdef inline void _sgd_span(
@@ -182,43 +263,79 @@ cdef inline void _sgd_span(
             theta[i] = theta[i] + vi
 
 
+cdef inline void _sgd_l2_span(
+    floating* theta, const floating* g, floating* vel, Py_ssize_t lo, Py_ssize_t hi,
+    floating mom, floating neg_lr, bint nesterov, floating l2, floating dec,
+) noexcept nogil:
+    # _sgd_span with g + l2 * theta and theta * dec from theta as it was (dec = 1 exact).
+    cdef Py_ssize_t i
+    cdef floating vi, ti, gi
+    for i in range(lo, hi):
+        ti = theta[i]
+        gi = g[i] + l2 * ti
+        ti = ti * dec
+        vi = vel[i] * mom
+        vi = vi + neg_lr * gi
+        vel[i] = vi
+        if nesterov:
+            theta[i] = (ti + neg_lr * gi) + mom * vi
+        else:
+            theta[i] = ti + vi
+
+
+cdef inline void _sgd_chunk(
+    floating* theta, const floating* g, floating* vel, Py_ssize_t lo, Py_ssize_t hi,
+    Py_ssize_t n_l2, Py_ssize_t n_decay, floating mom, floating neg_lr, bint nesterov,
+    floating l2, floating dec,
+) noexcept nogil:
+    cdef Spans s = _spans(lo, hi, n_l2, n_decay)
+    _sgd_l2_span(theta, g, vel, lo, s.l2_decay, mom, neg_lr, nesterov, l2, dec)
+    _sgd_l2_span(theta, g, vel, s.l2_decay, s.l2_end, mom, neg_lr, nesterov, l2,
+                 <floating>1)
+    _scale_span(theta, s.l2_end, s.decay_end, dec)
+    _sgd_span(theta, g, vel, s.l2_end, hi, mom, neg_lr, nesterov)
+
+
 def sgd_update(
     floating[::1] theta, const floating[::1] grad, floating[::1] velocity,
     double lr, double momentum, bint nesterov,
     Py_ssize_t n_decay=0, double decay=1.0, int n_threads=1,
+    double l2=0.0, Py_ssize_t n_l2=0,
 ):
     """One SGD step with (Nesterov) momentum in place, in one pass.
 
-    Equals bit for bit (scalars rounded to the dtype)::
+    Equals bit for bit (scalars rounded to the dtype; ``grad`` is left as it is)::
 
+        g = grad.copy(); g[:n_l2] += l2 * theta[:n_l2]   # an L2 term left to the step
         theta[:n_decay] *= decay
-        velocity *= momentum;  velocity += -lr * grad
-        nesterov:  theta += -lr * grad;  theta += momentum * velocity
+        velocity *= momentum;  velocity += -lr * g
+        nesterov:  theta += -lr * g;  theta += momentum * velocity
         otherwise: theta += velocity
     """
     cdef Py_ssize_t n = theta.shape[0]
     if grad.shape[0] != n or velocity.shape[0] != n:
         raise ValueError("theta, grad and velocity must have the same length")
-    if not 0 <= n_decay <= n:
-        raise ValueError(f"n_decay={n_decay} is outside [0, {n}]")
+    _check_prefixes(n, n_decay, n_l2)
     cdef floating mom = <floating>momentum, neg_lr = <floating>(-lr), dec = <floating>decay
+    cdef floating l2f = <floating>l2
     cdef floating* t = &theta[0] if n else NULL
     cdef const floating* g = &grad[0] if n else NULL
     cdef floating* vp = &velocity[0] if n else NULL
     cdef int threads = _threads_for(n, n_threads)
     cdef Py_ssize_t k, lo, hi, chunk = (n + threads - 1) // threads if threads else n
+    if decay == 1.0:
+        n_decay = 0
+    if l2 == 0.0:
+        n_l2 = 0
     with nogil:
         if threads == 1:
-            if decay != 1.0:
-                _scale_span(t, 0, n_decay, dec)
-            _sgd_span(t, g, vp, 0, n, mom, neg_lr, nesterov)
+            _sgd_chunk(t, g, vp, 0, n, n_l2, n_decay, mom, neg_lr, nesterov, l2f, dec)
         else:
             for k in prange(threads, num_threads=threads, schedule="static"):
                 lo = k * chunk
                 hi = min(lo + chunk, n)
-                if decay != 1.0:
-                    _scale_span(t, lo, min(hi, n_decay), dec)
-                _sgd_span(t, g, vp, lo, hi, mom, neg_lr, nesterov)
+                _sgd_chunk(t, g, vp, lo, hi, n_l2, n_decay, mom, neg_lr, nesterov, l2f,
+                           dec)
 
 
 def axpy(double a, const floating[::1] x, floating[::1] y):

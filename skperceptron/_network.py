@@ -9,6 +9,8 @@ Initial weights are drawn in ``_initialization``. This module knows nothing of
 estimators or solvers.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -65,6 +67,13 @@ def _dot_into(A, W, out):
         out[...] = A @ W
     else:
         np.matmul(A, W, out=out)
+
+
+class L2Term(NamedTuple):
+    """The L2 term a gradient still lacks: ``grad[:n] += coef * theta[:n]``."""
+
+    coef: float
+    n: int
 
 
 class Objective:
@@ -217,12 +226,32 @@ class Objective:
         grad : ndarray of shape (n_params,)
             A buffer owned by this object, overwritten by the next call.
         """
+        value, grad, l2 = self.value_and_data_grad(theta, X, Y, sample_weight)
+        if l2 is not None:
+            _fused.axpy(l2.coef, theta[: l2.n], grad[: l2.n])
+        return value, grad
+
+    def value_and_data_grad(self, theta, X, Y, sample_weight=None):
+        """:meth:`value_and_grad` with the penalty's gradient left out.
+
+        The value includes the penalty. The gradient lacks the term ``l2`` describes
+        (None without one), for an optimizer step that adds it in its own pass over
+        theta (``_optimizers``, ``step(..., l2=l2)``): bitwise the same update, one
+        pass over the parameters fewer.
+
+        Returns
+        -------
+        value : float
+        grad : ndarray of shape (n_params,)
+            A buffer owned by this object, overwritten by the next call.
+        l2 : L2Term or None
+        """
         n = X.shape[0]
         sw_sum = float(n) if sample_weight is None else float(sample_weight.sum())
         if sw_sum == 0:
             # A minibatch whose samples all weigh zero carries no information.
             self._grad[:] = 0
-            return 0.0, self._grad
+            return 0.0, self._grad, None
         value = 0.0
         for start in range(0, n, self.block_rows):
             stop = min(start + self.block_rows, n)
@@ -232,12 +261,11 @@ class Objective:
             value += self._block(theta, X[start:stop], Y[start:stop], sw, sw_sum, views)
             if not first:
                 self._grad += self._block_grad
-
-        if self.alpha:
-            w = theta[: self._n_coef]
-            value += 0.5 * self.alpha * float(np.dot(w, w)) / sw_sum
-            _fused.axpy(self.alpha / sw_sum, w, self._grad[: self._n_coef])
-        return value, self._grad
+        if not self.alpha:
+            return value, self._grad, None
+        w = theta[: self._n_coef]
+        value += 0.5 * self.alpha * float(np.dot(w, w)) / sw_sum
+        return value, self._grad, L2Term(self.alpha / sw_sum, self._n_coef)
 
     def _block(self, theta, X, Y, sample_weight, sw_sum, grad_views):
         """Backprop over one block of rows: its share of the mean loss, and its share of

@@ -16,8 +16,11 @@ shrinks the weights, the first ``n_decay`` entries of theta, by
 
 The protocol the epoch loop (``_solvers.stochastic``) relies on:
 
-- ``step(theta, grad)``: one update of ``theta`` in place; may keep no reference to
-  ``grad`` (the objective overwrites it at the next call).
+- ``step(theta, grad, l2=None)``: one update of ``theta`` in place; may keep no
+  reference to ``grad`` (the objective overwrites it at the next call). ``l2`` (numpy
+  only), a record with ``coef`` and ``n``, is an L2 term the gradient still lacks,
+  ``coef * theta[:n]``, which the step adds inside its own pass over the arrays
+  (``Objective.value_and_data_grad``).
 - ``epoch_end(t)``: after each finite epoch, ``t`` the samples seen so far
   (scikit-learn's ``invscaling`` updates its rate here).
 - ``on_plateau(verbose)``: the no-improvement rule fired; True means stop training,
@@ -96,6 +99,11 @@ class _Optimizer:
     def _zeros_like(self, theta):
         return np.zeros_like(theta) if self.ops is None else self.ops.zeros_like(theta)
 
+    @staticmethod
+    def _l2_arguments(l2):
+        """The kernels' keyword arguments for an L2 term left to the step."""
+        return {} if l2 is None else {"l2": l2.coef, "n_l2": l2.n}
+
     def _step_body(self, name):
         """The update function ``name`` of ``_fused`` (numpy) or of ``_array_steps``."""
         if self.ops is None:
@@ -153,14 +161,14 @@ class SGD(_Optimizer):
     def learning_rate(self):
         return self.state["learning_rate"]
 
-    def step(self, theta, grad):
+    def step(self, theta, grad, l2=None):
         s = self.state
         lr = self.learning_rate * self._multiplier(s.get("step", 0))
         s["step"] = s.get("step", 0) + 1
         n_decay, decay = self._decay_factor(lr)
         # v <- m v - lr g;  theta += m v - lr g (Nesterov) or theta += v
         self._update(theta, grad, s["velocity"], lr, self.momentum, self.nesterov,
-                     n_decay, decay)
+                     n_decay, decay, **self._l2_arguments(l2))
 
     def epoch_end(self, t):
         if self.lr_schedule == "invscaling":
@@ -213,14 +221,14 @@ class Adam(_Optimizer):
             / (1.0 - self.beta_1**t)
         )
 
-    def step(self, theta, grad):
+    def step(self, theta, grad, l2=None):
         s = self.state
         s["t"] += 1
         lr = float(self.learning_rate)
         n_decay, decay = self._decay_factor(self.learning_rate_init * self._multiplier(s["t"] - 1))
         # m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  theta -= lr m / (sqrt(v) + eps)
         self._update(theta, grad, s["m"], s["v"], lr, self.beta_1, self.beta_2, self.epsilon,
-                     n_decay, decay)
+                     n_decay, decay, **self._l2_arguments(l2))
 
 
 # option string of ``solver`` -> optimizer class (``'lbfgs'`` is the other solver).

@@ -238,6 +238,14 @@ class StochasticSettings:
     ops: object = None
     """The :class:`~skperceptron._backend.ArrayBackend` of theta when it is not a numpy
     array (gradient clipping and copies then use its namespace)."""
+    l2_in_step: bool = False
+    """``fun`` returns ``(value, grad, l2)``, the gradient without its L2 term, which the
+    optimizer's step adds in its own pass (``Objective.value_and_data_grad``). Not with
+    ``max_grad_norm``: clipping needs the whole gradient."""
+
+    def __post_init__(self):
+        if self.l2_in_step and self.max_grad_norm is not None:
+            raise ValueError("l2_in_step needs the whole gradient's norm: no max_grad_norm")
 
 
 @dataclass
@@ -319,11 +327,14 @@ def _run_epoch(fun, theta, batches, optimizer, epoch, settings):
     accumulated = 0.0
     clip = _clip_by_global_norm if settings.ops is None else settings.ops.clip_by_global_norm
     for X_b, Y_b, sw_b in batches.epoch(epoch):
-        value, grad = fun(theta, X_b, Y_b, sw_b)
+        if settings.l2_in_step:
+            value, grad, l2 = fun(theta, X_b, Y_b, sw_b)
+        else:
+            (value, grad), l2 = fun(theta, X_b, Y_b, sw_b), None
         accumulated = accumulated + value * X_b.shape[0]
         if settings.max_grad_norm is not None:
             grad = clip(grad, settings.max_grad_norm)
-        optimizer.step(theta, grad)
+        optimizer.step(theta, grad, l2=l2)
     return float(accumulated) / batches.n_samples
 
 

@@ -111,6 +111,59 @@ def test_sgd_kernel_equals_numpy_formula(dtype, nesterov, n_decay, decay):
         assert_bitwise(got, want)
 
 
+def _with_l2_term(g, theta, l2, n_l2):
+    """The objective's L2 gradient term on a copy of ``g``: numpy's ``y += a * x``."""
+    g = g.copy()
+    g[:n_l2] += l2 * theta[:n_l2]
+    return g
+
+
+# (n_l2, n_decay, decay) out of 101 entries: the L2 prefix shorter than, longer than and
+# equal to the decayed one, without decay, and the whole vector.
+L2_CASES = [(60, 60, 0.999), (37, 60, 0.99), (60, 37, 0.99), (60, 0, 1.0), (101, 101, 0.9)]
+
+
+def _step_with_l2(kind, arrays, n_threads, n_decay, decay, n_l2):
+    theta, g, *state = arrays
+    if kind == "adam":
+        _fused.adam_update(theta, g, *state, 1e-3, 0.9, 0.999, 1e-8, n_decay, decay,
+                           n_threads, 0.013, n_l2)
+    else:
+        _fused.sgd_update(theta, g, *state, 0.05, 0.9, kind == "nesterov", n_decay, decay,
+                          n_threads, 0.013, n_l2)
+
+
+@pytest.mark.parametrize("path", ["kernel", "numpy"])
+@pytest.mark.parametrize("kind", ["adam", "nesterov", "momentum"])
+@pytest.mark.parametrize("n_l2, n_decay, decay", L2_CASES)
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_an_l2_term_left_to_the_step_equals_the_term_then_the_step(
+    dtype, n_threads, n_l2, n_decay, decay, kind, path, monkeypatch
+):
+    # The objective can leave its L2 gradient term to the optimizer, whose pass adds it:
+    # the same bits as adding it to the gradient first (the axpy) and stepping after.
+    rng = np.random.default_rng(9)
+    n = 101 if n_threads == 1 else 101 * 2_000  # two threads split only long vectors
+    n_l2, n_decay = n_l2 * n // 101, n_decay * n // 101
+    theta, g, m = (_vector(rng, n, dtype) for _ in range(3))
+    v = np.abs(_vector(rng, n, dtype))
+    g_full = _with_l2_term(g, theta, 0.013, n_l2)
+    with np.errstate(invalid="ignore"):
+        if kind == "adam":
+            expected = numpy_adam(theta, g_full, m, v, 1e-3, 0.9, 0.999, 1e-8, n_decay, decay)
+        else:
+            expected = numpy_sgd(theta, g_full, m, 0.05, 0.9, kind == "nesterov", n_decay, decay)
+    arrays = [theta, g.copy(), m, v] if kind == "adam" else [theta, g.copy(), m]
+    if path == "numpy":
+        monkeypatch.setattr(_fused, "_kernels", None)
+    _step_with_l2(kind, arrays, n_threads, n_decay, decay, n_l2)
+    state = arrays[:1] + arrays[2:]
+    for got, want in zip(state, expected, strict=True):
+        assert_bitwise(got, want)
+    assert_bitwise(arrays[1], g)  # the gradient is read, not written
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_adam_optimizer_matches_the_closed_form_of_two_steps(dtype):
     # Kingma & Ba's update, bias correction folded into the step, written out in float64.
@@ -157,6 +210,11 @@ def test_kernels_refuse_mismatched_lengths():
         _kernels.adam_update(a, np.zeros(4), a.copy(), a.copy(), 1e-3, 0.9, 0.999, 1e-8)
     with pytest.raises(ValueError, match="n_decay"):
         _kernels.sgd_update(a, a.copy(), a.copy(), 0.1, 0.9, True, 6, 0.9)
+    with pytest.raises(ValueError, match="n_l2=6"):
+        _kernels.adam_update(a, a.copy(), a.copy(), a.copy(), 1e-3, 0.9, 0.999, 1e-8, 0, 1.0,
+                             1, 0.1, 6)
+    with pytest.raises(ValueError, match="n_l2=-1"):
+        _kernels.sgd_update(a, a.copy(), a.copy(), 0.1, 0.9, True, 0, 1.0, 1, 0.1, -1)
 
 
 # ------------------------------------------------------------- activations
@@ -341,6 +399,40 @@ def test_a_fit_and_its_predictions_do_not_depend_on_the_compiled_path(
     assert compiled[0].dtype == dtype
     for a, b in zip(compiled, numpy_path, strict=True):
         assert_bitwise(a, b)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_a_fit_with_the_l2_term_in_the_step_has_the_whole_gradients_bits(
+    solver, weight_decay, monkeypatch
+):
+    # Without clipping, minibatch training leaves the L2 gradient to the optimizer's
+    # pass; a clipping bound that never binds sends the whole gradient through instead.
+    from sklearn.datasets import make_classification
+
+    from skperceptron import MLPClassifier
+    from skperceptron._network import Objective
+
+    X, y = make_classification(150, 6, n_informative=4, random_state=1)
+    whole_gradient_calls = []
+    original = Objective.value_and_grad
+
+    def counting(self, *args, **kwargs):
+        whole_gradient_calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Objective, "value_and_grad", counting)
+    params = dict(hidden_layer_sizes=(9, 4), solver=solver, alpha=0.05, batch_size=32,
+                  weight_decay=weight_decay, max_iter=4, random_state=0)
+    in_step = MLPClassifier(**params).fit(X, y)
+    assert not whole_gradient_calls
+    whole = MLPClassifier(max_grad_norm=1e300, **params).fit(X, y)
+    assert len(whole_gradient_calls) == 4 * 5  # 4 epochs of 5 minibatches
+    for a, b in zip(in_step.coefs_ + in_step.intercepts_, whole.coefs_ + whole.intercepts_,
+                    strict=True):
+        assert_bitwise(a, b)
+    assert in_step.loss_curve_ == whole.loss_curve_
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

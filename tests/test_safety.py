@@ -244,7 +244,7 @@ def test_divergence_in_the_first_epoch_raises_and_keeps_the_fitted_model(iris):
 @pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
 def test_keyboard_interrupt_leaves_a_usable_model(Estimator, solver, monkeypatch, iris):
     X, y = iris
-    original = Objective.value_and_grad
+    original = Objective.value_and_data_grad
     calls = {"n": 0}
 
     def interrupted(self, *args, **kwargs):
@@ -253,13 +253,13 @@ def test_keyboard_interrupt_leaves_a_usable_model(Estimator, solver, monkeypatch
             raise KeyboardInterrupt
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(Objective, "value_and_grad", interrupted)
+    monkeypatch.setattr(Objective, "value_and_data_grad", interrupted)
     est = Estimator(
         hidden_layer_sizes=(5,), solver=solver, batch_size=32, max_iter=50, random_state=0
     )
     with pytest.warns(UserWarning, match="interrupted"):
         est.fit(X, y)
-    monkeypatch.setattr(Objective, "value_and_grad", original)
+    monkeypatch.setattr(Objective, "value_and_data_grad", original)
     assert all(np.isfinite(c).all() for c in est.coefs_)
     assert est.predict(X).shape == (150,)
     if solver != "lbfgs":

@@ -65,6 +65,13 @@ def _run_stochastic(theta, X, Y, optimizer, progress=None, fun=None, hooks=None,
     return result, progress
 
 
+def test_the_l2_term_in_the_step_refuses_gradient_clipping():
+    # Clipping needs the norm of the whole gradient, L2 term included.
+    with pytest.raises(ValueError, match="max_grad_norm"):
+        StochasticSettings(max_epochs=1, stop_rule=NoImprovement(0.0, 10, False),
+                           max_grad_norm=1.0, l2_in_step=True)
+
+
 @pytest.mark.parametrize("make_optimizer", [
     lambda t: Adam(t, learning_rate_init=0.05),
     lambda t: SGD(t, learning_rate_init=0.05, momentum=0.9),

@@ -36,13 +36,13 @@ def test_minibatch_training_keeps_the_callers_setting(monkeypatch):
     from skperceptron import MLPClassifier, _network
 
     seen = []
-    original = _network.Objective.value_and_grad
+    original = _network.Objective.value_and_data_grad  # what minibatch training calls
 
     def spy(self, *args, **kwargs):
         seen.append(tuple(_blas_threads()))
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(_network.Objective, "value_and_grad", spy)
+    monkeypatch.setattr(_network.Objective, "value_and_data_grad", spy)
     X, y = np.random.default_rng(0).normal(size=(64, 5)), np.arange(64) % 2
     with threadpool_limits(limits=2, user_api="blas"):
         before = tuple(_blas_threads())
