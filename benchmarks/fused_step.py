@@ -11,7 +11,10 @@ can be swapped for its one-pass kernel of ``_fused`` / ``_kernels``:
 - ``+bias_act``: and bias + relu in one pass after each hidden product
   (``Objective._hidden_eval``);
 - ``+backward``: and the relu derivative multiplied into the delta by the kernel
-  (``Objective._activation_backward``): the library's training step as it is.
+  (``Objective._activation_backward``);
+- ``+l2_in_step``: and the L2 gradient term added by Adam's kernel in its own pass
+  (``Objective.value_and_data_grad``, ``Adam.step(..., l2=)``) instead of a separate
+  ``axpy``: the library's training step as it is (without gradient clipping).
 
 A row-gather kernel was measured here too and removed: no gain over
 ``np.take(mode="clip")`` in the loop (``notes/mlp.md``).
@@ -86,16 +89,32 @@ def take(X, rows, out):
     return np.take(X, rows, axis=0, out=out[: len(rows)], mode="clip")
 
 
-VARIANTS = {  # name -> (kernel Adam, fused bias+act, kernel backward)
-    "numpy": (False, False, False),
-    "+adam": (True, False, False),
-    "+bias_act": (True, True, False),
-    "+backward": (True, True, True),
+VARIANTS = {  # name -> (kernel Adam, fused bias+act, kernel backward, L2 in the step)
+    "numpy": (False, False, False, False),
+    "+adam": (True, False, False, False),
+    "+bias_act": (True, True, False, False),
+    "+backward": (True, True, True, False),
+    "+l2_in_step": (True, True, True, True),
 }
 
 
+def _training_step(objective, opt, buf, kernel_adam, l2_in_step):
+    """``step(theta, X_b, Y_b)``: the objective's value and gradient, then the update."""
+    if l2_in_step:
+        def step(theta, Xr, Yr):
+            _, grad, l2 = objective.value_and_data_grad(theta, Xr, Yr)
+            opt.step(theta, grad, l2=l2)
+    else:
+        update = opt.step if kernel_adam else blas_adam_step(opt, buf)
+
+        def step(theta, Xr, Yr):
+            _, grad = objective.value_and_grad(theta, Xr, Yr)
+            update(theta, grad)
+    return step
+
+
 def make_epoch(X, Y, dtype, flags):
-    kernel_adam, fuse_forward, fuse_backward = flags
+    kernel_adam, fuse_forward, fuse_backward, l2_in_step = flags
     n, d = X.shape
     units = [d, *HIDDEN, Y.shape[1]]
     names = ["relu"] * len(HIDDEN)
@@ -107,14 +126,12 @@ def make_epoch(X, Y, dtype, flags):
     def epoch(clock):
         theta = theta0.copy()
         opt = Adam(theta, 1e-3)
-        step = opt.step if kernel_adam else blas_adam_step(opt, np.empty_like(theta))
+        step = _training_step(objective, opt, np.empty_like(theta), kernel_adam, l2_in_step)
         order = np.random.default_rng(0).permutation(n)
         start_t = clock.now()
         for start in range(0, n - BATCH + 1, BATCH):
             rows = order[start : start + BATCH]
-            Xr, Yr = take(X, rows, X_b), take(Y, rows, Y_b)
-            _, grad = objective.value_and_grad(theta, Xr, Yr)
-            step(theta, grad)
+            step(theta, take(X, rows, X_b), take(Y, rows, Y_b))
         return clock.now() - start_t, theta
 
     return epoch
