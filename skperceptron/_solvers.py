@@ -245,7 +245,9 @@ class StochasticSettings:
 
     def __post_init__(self):
         if self.l2_in_step and self.max_grad_norm is not None:
-            raise ValueError("l2_in_step needs the whole gradient's norm: no max_grad_norm")
+            raise ValueError(
+                "max_grad_norm clips the whole gradient, so l2_in_step must be False with it"
+            )
 
 
 @dataclass
