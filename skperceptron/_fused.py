@@ -62,12 +62,12 @@ def _matrices(*arrays):
 
 
 def _with_l2(grad, theta, l2, n_l2):
-    """``grad`` plus an L2 term left to the step, ``l2 * theta[:n_l2]``, as a new array
-    (the numpy formula the kernels apply inside their pass)."""
+    """``grad`` plus an L2 term left to the step, ``l2 * theta[:n_l2]``, as a new array:
+    the objective's own :func:`axpy`, which the kernels apply inside their pass."""
     if not l2:
         return grad
     grad = grad.copy()
-    grad[:n_l2] += l2 * theta[:n_l2]
+    axpy(l2, theta[:n_l2], grad[:n_l2])
     return grad
 
 
