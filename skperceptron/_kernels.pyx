@@ -361,11 +361,91 @@ cdef enum:
 IDENTITY, RELU, LOGISTIC, TANH = K_IDENTITY, K_RELU, K_LOGISTIC, K_TANH
 
 
+cdef extern from *:
+    """
+    /* The activation kernels' loops over rows of unit stride (row i at p + i * ld),
+       cloned for AVX-512 and AVX2 as Adam's update is: GCC vectorises each inner loop
+       to compares, blends and multiplies, twice to three times faster than the
+       baseline build. Per element the same operations as the numpy lines (relu:
+       np.maximum(z, 0) is 0 when z <= 0, so -0.0 becomes +0.0 and NaN stays; its
+       derivative d * (a > 0), so inf and NaN in d stay visible). */
+    #define SKP_FORWARD_ROWS(NAME, T, EXPR)                                           \\
+    SKP_CLONES static void NAME(T *z, const T *b, Py_ssize_t rows, Py_ssize_t cols,   \\
+                                Py_ssize_t ld) {                                      \\
+        for (Py_ssize_t i = 0; i < rows; i++) {                                       \\
+            T *r = z + i * ld;                                                        \\
+            for (Py_ssize_t j = 0; j < cols; j++) {                                   \\
+                T x = r[j] + b[j];                                                    \\
+                r[j] = EXPR;                                                          \\
+            }                                                                         \\
+        }                                                                             \\
+    }
+    SKP_FORWARD_ROWS(skp_bias_relu_f, float, x <= 0 ? 0 : x)
+    SKP_FORWARD_ROWS(skp_bias_relu_d, double, x <= 0 ? 0 : x)
+    SKP_FORWARD_ROWS(skp_bias_f, float, x)
+    SKP_FORWARD_ROWS(skp_bias_d, double, x)
+    #define SKP_BACKWARD_ROWS(NAME, T, EXPR)                                          \\
+    SKP_CLONES static void NAME(const T *A, T *D, Py_ssize_t rows, Py_ssize_t cols,   \\
+                                Py_ssize_t lda, Py_ssize_t ldd) {                     \\
+        for (Py_ssize_t i = 0; i < rows; i++) {                                       \\
+            const T *ar = A + i * lda;                                                \\
+            T *dr = D + i * ldd;                                                      \\
+            for (Py_ssize_t j = 0; j < cols; j++) {                                   \\
+                T a = ar[j], d = dr[j];                                               \\
+                dr[j] = EXPR;                                                         \\
+            }                                                                         \\
+        }                                                                             \\
+    }
+    SKP_BACKWARD_ROWS(skp_relu_backward_f, float, d * (float)(a > 0))
+    SKP_BACKWARD_ROWS(skp_relu_backward_d, double, d * (double)(a > 0))
+    SKP_BACKWARD_ROWS(skp_logistic_backward_f, float, (d * a) - (d * a) * a)
+    SKP_BACKWARD_ROWS(skp_logistic_backward_d, double, (d * a) - (d * a) * a)
+    SKP_BACKWARD_ROWS(skp_tanh_backward_f, float, d - (d * a) * a)
+    SKP_BACKWARD_ROWS(skp_tanh_backward_d, double, d - (d * a) * a)
+    """
+    void skp_bias_relu_f(float*, const float*, Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil
+    void skp_bias_relu_d(double*, const double*, Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil
+    void skp_bias_f(float*, const float*, Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil
+    void skp_bias_d(double*, const double*, Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil
+    void skp_relu_backward_f(const float*, float*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                             Py_ssize_t) noexcept nogil
+    void skp_relu_backward_d(const double*, double*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                             Py_ssize_t) noexcept nogil
+    void skp_logistic_backward_f(const float*, float*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                                 Py_ssize_t) noexcept nogil
+    void skp_logistic_backward_d(const double*, double*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                                 Py_ssize_t) noexcept nogil
+    void skp_tanh_backward_f(const float*, float*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                             Py_ssize_t) noexcept nogil
+    void skp_tanh_backward_d(const double*, double*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                             Py_ssize_t) noexcept nogil
+
+
 cdef inline floating _relu(floating z) noexcept nogil:
     # np.maximum(z, 0): NaN propagates (NaN <= 0 is false), -0.0 becomes +0.0 (numpy
-    # returns the zero argument when the two compare equal). One comparison, so that
-    # the loop vectorises to a compare and a blend instead of mispredicted branches.
+    # returns the zero argument when the two compare equal).
     return 0 if z <= 0 else z
+
+
+cdef inline Py_ssize_t _row_stride(Py_ssize_t* strides, Py_ssize_t itemsize) noexcept nogil:
+    """Elements between rows when rows have unit stride, else -1 (the generic loop)."""
+    if strides[1] != itemsize or strides[0] % itemsize != 0:
+        return -1
+    return strides[0] // itemsize
+
+
+cdef inline void _forward_rows(floating* z, const floating* b, Py_ssize_t rows,
+                               Py_ssize_t cols, Py_ssize_t ld, int kind) noexcept nogil:
+    if floating is float:
+        if kind == K_RELU:
+            skp_bias_relu_f(z, b, rows, cols, ld)
+        else:
+            skp_bias_f(z, b, rows, cols, ld)
+    else:
+        if kind == K_RELU:
+            skp_bias_relu_d(z, b, rows, cols, ld)
+        else:
+            skp_bias_d(z, b, rows, cols, ld)
 
 
 def bias_activation(floating[:, :] Z, const floating[::1] b, int kind):
@@ -378,34 +458,25 @@ def bias_activation(floating[:, :] Z, const floating[::1] b, int kind):
         raise ValueError(f"bias has {b.shape[0]} entries for {cols} columns")
     if kind != K_IDENTITY and kind != K_RELU:
         raise ValueError(f"no fused forward kernel for activation code {kind}")
-    cdef floating* row
-    cdef const floating* bp = &b[0] if cols else NULL
     if rows == 0 or cols == 0:
         return
+    cdef Py_ssize_t ld = _row_stride(Z.strides, sizeof(floating))
     with nogil:
-        if Z.strides[1] == sizeof(floating):
-            for i in range(rows):
-                row = &Z[i, 0]
-                if kind == K_RELU:
-                    for j in range(cols):
-                        row[j] = _relu(row[j] + bp[j])
-                else:
-                    for j in range(cols):
-                        row[j] = row[j] + bp[j]
+        if ld >= 0:
+            _forward_rows(&Z[0, 0], &b[0], rows, cols, ld, kind)
         else:
             for i in range(rows):
                 for j in range(cols):
                     if kind == K_RELU:
-                        Z[i, j] = _relu(Z[i, j] + bp[j])
+                        Z[i, j] = _relu(Z[i, j] + b[j])
                     else:
-                        Z[i, j] = Z[i, j] + bp[j]
+                        Z[i, j] = Z[i, j] + b[j]
 
 
 cdef inline floating _backward(floating a, floating d, int kind) noexcept nogil:
+    # The generic loops' derivative, as the rows' EXPR above.
     cdef floating t
     if kind == K_RELU:
-        # np.multiply(delta, A > 0): d * 1 or d * 0 (so inf and NaN in d stay visible);
-        # without a branch, which a random activity pattern would mispredict half the time.
         return d * <floating>(a > 0)
     if kind == K_LOGISTIC:
         # delta *= A; delta -= delta * A
@@ -415,6 +486,25 @@ cdef inline floating _backward(floating a, floating d, int kind) noexcept nogil:
         # delta -= delta * A * A
         return d - (d * a) * a
     return d
+
+
+cdef inline void _backward_rows(const floating* A, floating* D, Py_ssize_t rows,
+                                Py_ssize_t cols, Py_ssize_t lda, Py_ssize_t ldd,
+                                int kind) noexcept nogil:
+    if floating is float:
+        if kind == K_RELU:
+            skp_relu_backward_f(A, D, rows, cols, lda, ldd)
+        elif kind == K_LOGISTIC:
+            skp_logistic_backward_f(A, D, rows, cols, lda, ldd)
+        else:
+            skp_tanh_backward_f(A, D, rows, cols, lda, ldd)
+    else:
+        if kind == K_RELU:
+            skp_relu_backward_d(A, D, rows, cols, lda, ldd)
+        elif kind == K_LOGISTIC:
+            skp_logistic_backward_d(A, D, rows, cols, lda, ldd)
+        else:
+            skp_tanh_backward_d(A, D, rows, cols, lda, ldd)
 
 
 def activation_backward(const floating[:, :] A, floating[:, :] delta, int kind):
@@ -429,30 +519,17 @@ def activation_backward(const floating[:, :] A, floating[:, :] delta, int kind):
         raise ValueError("A and delta must have the same shape")
     if kind not in (K_IDENTITY, K_RELU, K_LOGISTIC, K_TANH):
         raise ValueError(f"no fused backward kernel for activation code {kind}")
-    cdef const floating* arow
-    cdef floating* drow
     if rows == 0 or cols == 0 or kind == K_IDENTITY:
         return
+    cdef Py_ssize_t lda = _row_stride(A.strides, sizeof(floating))
+    cdef Py_ssize_t ldd = _row_stride(delta.strides, sizeof(floating))
     with nogil:
-        if A.strides[1] == sizeof(floating) and delta.strides[1] == sizeof(floating):
-            # One loop per activation, so that each vectorises.
-            for i in range(rows):
-                arow = &A[i, 0]
-                drow = &delta[i, 0]
-                if kind == K_RELU:
-                    for j in range(cols):
-                        drow[j] = _backward(arow[j], drow[j], K_RELU)
-                elif kind == K_LOGISTIC:
-                    for j in range(cols):
-                        drow[j] = _backward(arow[j], drow[j], K_LOGISTIC)
-                else:
-                    for j in range(cols):
-                        drow[j] = _backward(arow[j], drow[j], K_TANH)
+        if lda >= 0 and ldd >= 0:
+            _backward_rows(&A[0, 0], &delta[0, 0], rows, cols, lda, ldd, kind)
         else:
             for i in range(rows):
                 for j in range(cols):
                     delta[i, j] = _backward(A[i, j], delta[i, j], kind)
-
 
 
 def outer_backward(const floating[::1] d, const floating[::1] w, const floating[:, :] A,
@@ -497,3 +574,4 @@ def outer_backward(const floating[::1] d, const floating[::1] w, const floating[
             for i in range(rows):
                 for j in range(cols):
                     out[i, j] = _backward(A[i, j], d[i] * w[j], kind)
+

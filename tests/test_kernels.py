@@ -227,11 +227,15 @@ def _layer(rng, dtype, layout):
         return wide[:, ::2]
     if layout == "fortran":
         return np.asfortranarray(Z)
+    if layout == "row-padded":  # unit-stride rows, further apart than their length
+        wide = np.zeros((33, 47), dtype)
+        wide[:, 3:43] = Z
+        return wide[:, 3:43]
     return Z
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", ["contiguous", "strided", "fortran"])
+@pytest.mark.parametrize("layout", ["contiguous", "row-padded", "strided", "fortran"])
 @pytest.mark.parametrize("activation", ["identity", "relu"])
 def test_bias_activation_equals_add_then_activation(dtype, layout, activation):
     rng = np.random.default_rng(5)
@@ -252,7 +256,7 @@ def test_bias_activation_equals_add_then_activation(dtype, layout, activation):
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf * 0 on purpose
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", ["contiguous", "strided", "fortran"])
+@pytest.mark.parametrize("layout", ["contiguous", "row-padded", "strided", "fortran"])
 @pytest.mark.parametrize("activation", ["identity", "relu", "logistic", "tanh"])
 def test_activation_backward_equals_numpy_and_the_derivative(dtype, layout, activation):
     rng = np.random.default_rng(6)
@@ -298,7 +302,7 @@ def test_activation_kernels_refuse_bad_shapes_and_codes():
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf * 0 on purpose
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", ["contiguous", "strided", "fortran"])
+@pytest.mark.parametrize("layout", ["contiguous", "row-padded", "strided", "fortran"])
 @pytest.mark.parametrize("activation", ["identity", "relu", "logistic", "tanh"])
 def test_outer_backward_is_the_one_column_product_then_the_derivative(dtype, layout, activation):
     # The delta below a one-unit layer: (d @ w.T) * f'(Z) in one pass.
