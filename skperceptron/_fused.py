@@ -172,3 +172,18 @@ def outer_backward(d, w, A, out, activation):
         return
     np.multiply(d[:, None], w, out=out)
     activation_backward(A, out, activation)
+
+
+def take_rows(X, rows, out):
+    """``np.take(X, rows, axis=0, out=out[:len(rows)], mode="clip")``, returned.
+
+    The minibatch gather; the kernel prefetches the rows ahead of the one it copies."""
+    out = out[: len(rows)]
+    if (_matrices(X, out) and X.flags.c_contiguous and out.flags.c_contiguous
+            and rows.dtype == np.int64 and rows.ndim == 1 and rows.flags.c_contiguous):
+        _kernels.take_rows(X, rows, out)
+        return out
+    # mode="clip" (the rows are valid by construction): with the default "raise",
+    # numpy gathers into a temporary and copies it into ``out``.
+    return np.take(X, rows, axis=0, out=out, mode="clip")
+

@@ -23,6 +23,8 @@ are rounded to the array's dtype first, as numpy does with a Python float. Calle
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport sqrt
+from libc.stdint cimport int64_t
+from libc.string cimport memcpy
 
 cdef extern from *:
     """
@@ -574,4 +576,55 @@ def outer_backward(const floating[::1] d, const floating[::1] w, const floating[
             for i in range(rows):
                 for j in range(cols):
                     out[i, j] = _backward(A[i, j], d[i] * w[j], kind)
+
+
+# ------------------------------------------------------------------ gather
+cdef extern from *:
+    """
+    /* A read prefetch into every cache level. GCC and clang only; elsewhere a no-op
+       (the copy is the same, only slower). */
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SKP_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+    #else
+    #define SKP_PREFETCH(p) ((void)(p))
+    #endif
+    """
+    void SKP_PREFETCH(const void* p) noexcept nogil
+
+# How many rows ahead of the one being copied ``take_rows`` prefetches.
+cdef Py_ssize_t PREFETCH_ROWS = 2
+
+
+cdef inline Py_ssize_t _clip(int64_t r, Py_ssize_t n) noexcept nogil:
+    if r < 0:
+        return 0
+    if r >= n:
+        return n - 1
+    return <Py_ssize_t>r
+
+
+def take_rows(const floating[:, ::1] X, const int64_t[::1] rows, floating[:, ::1] out):
+    """``out[:len(rows)] = X[rows]``, bit for bit ``np.take(X, rows, axis=0,
+    mode="clip")``, prefetching the rows ahead.
+
+    A minibatch's rows lie at random places of ``X``, out of cache: copied one after
+    the other, each row's first cache lines wait on memory. The prefetch asks for every
+    line of the row ``PREFETCH_ROWS`` ahead while this one is copied, so that those
+    waits overlap (in the training loop 15-27% less time than ``np.take``, ``notes/mlp.md``).
+    """
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], k = rows.shape[0], i, j, ahead
+    cdef Py_ssize_t line = 64 // sizeof(floating)
+    if out.shape[0] < k or out.shape[1] != d:
+        raise ValueError("out must have at least len(rows) rows and X's columns")
+    if k == 0 or d == 0:
+        return
+    if n == 0:
+        raise IndexError("cannot take rows from an empty array")
+    with nogil:
+        for i in range(k):
+            if i + PREFETCH_ROWS < k:
+                ahead = _clip(rows[i + PREFETCH_ROWS], n)
+                for j in range((d + line - 1) // line):
+                    SKP_PREFETCH(&X[ahead, j * line])
+            memcpy(&out[i, 0], &X[_clip(rows[i], n), 0], d * sizeof(floating))
 

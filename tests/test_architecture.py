@@ -24,7 +24,7 @@ ALLOWED = {
     "_persistence": {"_version"},
     "_state": {"_persistence"},
     "_threads": set(),
-    "_batches": set(),
+    "_batches": {"_fused"},
     "_solvers": set(),
     "_network": {"_activations", "_fused", "_losses"},
     "_initialization": {"_network"},

@@ -339,6 +339,67 @@ def test_outer_backward_refuses_bad_shapes_and_codes():
         _kernels.outer_backward(np.zeros(3), np.zeros(4), A, np.zeros((3, 4)), 99)
 
 
+def _bits(a):
+    return a.view(np.uint64 if a.dtype == np.float64 else np.uint32)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_features", [1, 15, 16, 17, 37, 784])
+@pytest.mark.parametrize("n_rows", [1, 2, 3, 64])
+def test_take_rows_copies_the_rows_bit_for_bit(dtype, n_features, n_rows):
+    # The minibatch gather: fancy indexing is the oracle, NaN payloads and -0.0 included;
+    # rows repeat, the batch fills only part of the buffer, and there are fewer rows
+    # than the prefetch distance.
+    rng = np.random.default_rng(n_features + n_rows)
+    X = _with_non_finite(_vector(rng, 200 * n_features, dtype)).reshape(200, n_features)
+    X[5] = -0.0
+    X.ravel()[:3] = np.array([np.nan, -np.nan, np.inf], dtype)
+    rows = rng.integers(0, 200, n_rows)
+    rows[0] = 5
+    out = np.full((n_rows + 7, n_features), 7, dtype)
+    _kernels.take_rows(X, rows, out)
+    np.testing.assert_array_equal(_bits(out[:n_rows]), _bits(X[rows]))
+    np.testing.assert_array_equal(out[n_rows:], 7)  # the rest of the buffer untouched
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_take_rows_clips_rows_like_numpy_take(dtype):
+    X = np.arange(12, dtype=dtype).reshape(4, 3)
+    rows = np.array([-3, 0, 4, 99, 2])
+    out = np.empty((5, 3), dtype)
+    _kernels.take_rows(X, rows, out)
+    np.testing.assert_array_equal(out, X[[0, 0, 3, 3, 2]])
+
+
+@pytest.mark.parametrize("case", ["fortran", "int32 rows", "integer X", "strided out"])
+def test_fused_take_rows_falls_back_to_numpy_for_other_layouts(case):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((50, 9))
+    rows = rng.permutation(50)[:20]
+    out = np.empty((32, 9))
+    if case == "fortran":
+        X = np.asfortranarray(X)
+    elif case == "int32 rows":
+        rows = rows.astype(np.int32)
+    elif case == "integer X":
+        X, out = (100 * X).astype(np.int64), out.astype(np.int64)
+    else:
+        out = np.empty((32, 18))[:, ::2]
+    got = _fused.take_rows(X, rows, out)
+    np.testing.assert_array_equal(got, X[rows])
+    assert np.shares_memory(got, out)
+
+
+def test_take_rows_refuses_a_small_buffer_and_an_empty_source():
+    X = np.zeros((4, 3))
+    with pytest.raises(ValueError, match="at least len"):
+        _kernels.take_rows(X, np.arange(3), np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="at least len"):
+        _kernels.take_rows(X, np.arange(3), np.zeros((3, 4)))
+    with pytest.raises(IndexError, match="empty"):
+        _kernels.take_rows(np.zeros((0, 3)), np.arange(3), np.zeros((3, 3)))
+
+
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_fused_wrappers_equal_the_activation_table_for_every_activation(activation):
     # Activations without a kernel go through numpy: same results either way.
