@@ -187,3 +187,16 @@ def take_rows(X, rows, out):
     # numpy gathers into a temporary and copies it into ``out``.
     return np.take(X, rows, axis=0, out=out, mode="clip")
 
+
+def subtract_row_max(Z, out):
+    """``z_max = Z.max(axis=1, keepdims=True)``, ``out[...] = Z - z_max``; returns z_max.
+
+    The shift of a softmax; the kernel does both in one pass (bitwise the same ``out``;
+    see ``_kernels.subtract_row_max`` on the sign of a zero maximum)."""
+    if _matrices(Z, out) and Z.shape == out.shape and Z.shape[1] > 0:
+        z_max = np.empty((Z.shape[0], 1), Z.dtype)
+        _kernels.subtract_row_max(Z, out, z_max[:, 0])
+        return z_max
+    z_max = Z.max(axis=1, keepdims=True)
+    np.subtract(Z, z_max, out=out)
+    return z_max

@@ -24,6 +24,7 @@ import numpy as np
 from scipy.special import expit, xlogy
 
 from ._activations import ACTIVATIONS
+from ._fused import subtract_row_max
 
 
 class Loss(NamedTuple):
@@ -63,7 +64,7 @@ def _exp(Z):
 
 
 def _softmax(Z):
-    Z -= Z.max(axis=1, keepdims=True)
+    subtract_row_max(Z, Z)
     np.exp(Z, out=Z)
     Z /= Z.sum(axis=1, keepdims=True)
 
@@ -128,8 +129,7 @@ def _binary_log_loss(Y, Z, sample_weight, sw_sum, delta):
 def _multinomial_log_loss(Y, Z, sample_weight, sw_sum, delta):
     # Softmax cross-entropy: logsumexp(z) - <y, z>, from one shifted exponential that
     # also gives the softmax for the gradient.
-    z_max = Z.max(axis=1, keepdims=True)
-    np.subtract(Z, z_max, out=delta)
+    z_max = subtract_row_max(Z, delta)
     np.exp(delta, out=delta)
     total = delta.sum(axis=1, keepdims=True)
     delta /= total

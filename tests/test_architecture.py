@@ -12,7 +12,7 @@ PACKAGE = Path(skperceptron.__file__).parent
 # module -> package modules it may import
 ALLOWED = {
     "_activations": set(),
-    "_losses": {"_activations"},
+    "_losses": {"_activations", "_fused"},
     "_fused": {"_activations", "_kernels"},
     "_optimizers": {"_array_steps", "_fused"},
     # The Array API path: the backend record, functional steps and objective.

@@ -400,6 +400,52 @@ def test_take_rows_refuses_a_small_buffer_and_an_empty_source():
         _kernels.take_rows(np.zeros((0, 3)), np.arange(3), np.zeros((3, 3)))
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf - inf on purpose
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["contiguous", "row-padded", "strided", "fortran"])
+@pytest.mark.parametrize("n_cols", [1, 2, 10, 40])
+def test_subtract_row_max_is_the_softmax_shift_of_numpy(dtype, layout, n_cols):
+    rng = np.random.default_rng(n_cols)
+    Z = _layer(rng, dtype, layout)[:, :n_cols]
+    Z[1, 0] = np.nan  # a NaN anywhere in a row makes its maximum NaN
+    Z[2, -1] = np.nan
+    Z[3] = -np.inf  # all -inf: -inf - -inf is NaN
+    Z[4, 0] = np.inf
+    Z[5] = -0.0
+    Z[6, 0], Z[6, -1] = 0.0, -0.0  # the sign of a zero maximum is left open
+    expected_max = Z.max(axis=1, keepdims=True)
+    expected = Z - expected_max
+    out = np.full_like(Z, 7)
+    z_max = np.empty(Z.shape[0], dtype)
+    _kernels.subtract_row_max(Z, out, z_max)
+    np.testing.assert_array_equal(z_max, expected_max[:, 0])  # NaN where NaN; 0 == -0
+    # The shifted rows, and their exponentials (what the losses use), bit for bit, except
+    # the sign of a zero Z - 0 in row 6, whose exponential is the same.
+    np.testing.assert_array_equal(out, expected)
+    assert_bitwise(np.exp(out), np.exp(expected))
+    keep = np.ones(Z.shape[0], bool)
+    keep[6] = False
+    assert_bitwise(out[keep], expected[keep])
+    got = _fused.subtract_row_max(Z, out)
+    np.testing.assert_array_equal(got, expected_max)
+    in_place = Z.copy()
+    _fused.subtract_row_max(in_place, in_place)  # the inverse link works in place
+    assert_bitwise(in_place[keep], expected[keep])
+
+
+def test_subtract_row_max_falls_back_to_numpy_and_refuses_bad_shapes():
+    Z = np.arange(12, dtype=np.int64).reshape(3, 4)
+    out = np.empty_like(Z)
+    np.testing.assert_array_equal(_fused.subtract_row_max(Z, out), [[3], [7], [11]])
+    np.testing.assert_array_equal(out, Z - [[3], [7], [11]])
+    with pytest.raises(ValueError, match="do not match"):
+        _kernels.subtract_row_max(np.zeros((3, 4)), np.zeros((3, 5)), np.zeros(3))
+    with pytest.raises(ValueError, match="do not match"):
+        _kernels.subtract_row_max(np.zeros((3, 4)), np.zeros((3, 4)), np.zeros(2))
+    with pytest.raises(ValueError, match="empty row"):
+        _kernels.subtract_row_max(np.zeros((3, 0)), np.zeros((3, 0)), np.zeros(3))
+
+
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_fused_wrappers_equal_the_activation_table_for_every_activation(activation):
     # Activations without a kernel go through numpy: same results either way.
