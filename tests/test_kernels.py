@@ -490,7 +490,7 @@ def test_a_fit_and_its_predictions_do_not_depend_on_the_compiled_path(
     n_classes, activation, solver, dtype, monkeypatch
 ):
     # Every kernel of the training step and of prediction against its numpy formula at
-    # once: the fitted weights and probabilities are the same bits either way.
+    # once: the fitted weights, probabilities and losses are the same bits either way.
     from sklearn.datasets import make_classification
 
     from skperceptron import MLPClassifier
@@ -502,7 +502,8 @@ def test_a_fit_and_its_predictions_do_not_depend_on_the_compiled_path(
 
     def fit():
         model = MLPClassifier(**params).fit(X, y)
-        return [*model.coefs_, *model.intercepts_, model.predict_proba(X)]
+        return [*model.coefs_, *model.intercepts_, model.predict_proba(X),
+                np.array(model.loss_curve_)]
 
     compiled = fit()
     monkeypatch.setattr(_fused, "_kernels", None)
