@@ -353,12 +353,17 @@ def axpy(double a, const floating[::1] x, floating[::1] y):
 
 
 # ------------------------------------------------------------- activations
-# Codes of the activations with a fused kernel (``_fused.py`` maps option names).
-cdef enum:
-    K_IDENTITY = 0
-    K_RELU = 1
-    K_LOGISTIC = 2
-    K_TANH = 3
+# Codes of the activations with a fused kernel (``_fused.py`` maps option names),
+# defined in C so that the C row loops below dispatch on the same names.
+cdef extern from *:
+    """
+    enum { SKP_IDENTITY = 0, SKP_RELU = 1, SKP_LOGISTIC = 2, SKP_TANH = 3 };
+    """
+    enum:
+        K_IDENTITY "SKP_IDENTITY"
+        K_RELU "SKP_RELU"
+        K_LOGISTIC "SKP_LOGISTIC"
+        K_TANH "SKP_TANH"
 
 IDENTITY, RELU, LOGISTIC, TANH = K_IDENTITY, K_RELU, K_LOGISTIC, K_TANH
 
@@ -398,29 +403,77 @@ cdef extern from *:
             }                                                                         \\
         }                                                                             \\
     }
-    SKP_BACKWARD_ROWS(skp_relu_backward_f, float, d * (float)(a > 0))
-    SKP_BACKWARD_ROWS(skp_relu_backward_d, double, d * (double)(a > 0))
-    SKP_BACKWARD_ROWS(skp_logistic_backward_f, float, (d * a) - (d * a) * a)
-    SKP_BACKWARD_ROWS(skp_logistic_backward_d, double, (d * a) - (d * a) * a)
-    SKP_BACKWARD_ROWS(skp_tanh_backward_f, float, d - (d * a) * a)
-    SKP_BACKWARD_ROWS(skp_tanh_backward_d, double, d - (d * a) * a)
+    /* The delta below a one-unit layer: d = dv[i] * w[j], then the same EXPR. */
+    #define SKP_OUTER_ROWS(NAME, T, EXPR)                                             \\
+    SKP_CLONES static void NAME(const T *dv, const T *w, const T *A, T *O,            \\
+                                Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t lda,     \\
+                                Py_ssize_t ldo) {                                     \\
+        for (Py_ssize_t i = 0; i < rows; i++) {                                       \\
+            const T *ar = A + i * lda;                                                \\
+            T *orow = O + i * ldo;                                                    \\
+            T di = dv[i];                                                             \\
+            for (Py_ssize_t j = 0; j < cols; j++) {                                   \\
+                T a = ar[j], d = di * w[j];                                           \\
+                orow[j] = EXPR;                                                       \\
+            }                                                                         \\
+        }                                                                             \\
+    }
+    /* Each derivative once, for both loops and both dtypes ((a > 0) is 0 or 1). */
+    #define SKP_FOR_DERIVATIVES(LOOP, STEM)                                           \\
+    LOOP(skp_relu_##STEM##_f, float, d * (a > 0))                                     \\
+    LOOP(skp_relu_##STEM##_d, double, d * (a > 0))                                    \\
+    LOOP(skp_logistic_##STEM##_f, float, (d * a) - (d * a) * a)                       \\
+    LOOP(skp_logistic_##STEM##_d, double, (d * a) - (d * a) * a)                      \\
+    LOOP(skp_tanh_##STEM##_f, float, d - (d * a) * a)                                 \\
+    LOOP(skp_tanh_##STEM##_d, double, d - (d * a) * a)
+    SKP_FOR_DERIVATIVES(SKP_BACKWARD_ROWS, backward)
+    SKP_FOR_DERIVATIVES(SKP_OUTER_ROWS, outer)
+    SKP_OUTER_ROWS(skp_identity_outer_f, float, ((void)a, d))
+    SKP_OUTER_ROWS(skp_identity_outer_d, double, ((void)a, d))
+    /* One entry per dtype, dispatching on the activation code. */
+    #define SKP_ROWS_DISPATCH(SUFFIX, T)                                              \\
+    static void skp_forward_rows_##SUFFIX(T *z, const T *b, Py_ssize_t rows,          \\
+                                          Py_ssize_t cols, Py_ssize_t ld, int kind) { \\
+        if (kind == SKP_RELU) skp_bias_relu_##SUFFIX(z, b, rows, cols, ld);           \\
+        else skp_bias_##SUFFIX(z, b, rows, cols, ld);                                 \\
+    }                                                                                 \\
+    static void skp_backward_rows_##SUFFIX(const T *A, T *D, Py_ssize_t rows,         \\
+                                           Py_ssize_t cols, Py_ssize_t lda,           \\
+                                           Py_ssize_t ldd, int kind) {                \\
+        if (kind == SKP_RELU)                                                         \\
+            skp_relu_backward_##SUFFIX(A, D, rows, cols, lda, ldd);                   \\
+        else if (kind == SKP_LOGISTIC)                                                \\
+            skp_logistic_backward_##SUFFIX(A, D, rows, cols, lda, ldd);               \\
+        else                                                                          \\
+            skp_tanh_backward_##SUFFIX(A, D, rows, cols, lda, ldd);                   \\
+    }                                                                                 \\
+    static void skp_outer_rows_##SUFFIX(const T *dv, const T *w, const T *A, T *O,    \\
+                                        Py_ssize_t rows, Py_ssize_t cols,             \\
+                                        Py_ssize_t lda, Py_ssize_t ldo, int kind) {   \\
+        if (kind == SKP_RELU)                                                         \\
+            skp_relu_outer_##SUFFIX(dv, w, A, O, rows, cols, lda, ldo);               \\
+        else if (kind == SKP_LOGISTIC)                                                \\
+            skp_logistic_outer_##SUFFIX(dv, w, A, O, rows, cols, lda, ldo);           \\
+        else if (kind == SKP_TANH)                                                    \\
+            skp_tanh_outer_##SUFFIX(dv, w, A, O, rows, cols, lda, ldo);               \\
+        else                                                                          \\
+            skp_identity_outer_##SUFFIX(dv, w, A, O, rows, cols, lda, ldo);           \\
+    }
+    SKP_ROWS_DISPATCH(f, float)
+    SKP_ROWS_DISPATCH(d, double)
     """
-    void skp_bias_relu_f(float*, const float*, Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil
-    void skp_bias_relu_d(double*, const double*, Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil
-    void skp_bias_f(float*, const float*, Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil
-    void skp_bias_d(double*, const double*, Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil
-    void skp_relu_backward_f(const float*, float*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
-                             Py_ssize_t) noexcept nogil
-    void skp_relu_backward_d(const double*, double*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
-                             Py_ssize_t) noexcept nogil
-    void skp_logistic_backward_f(const float*, float*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
-                                 Py_ssize_t) noexcept nogil
-    void skp_logistic_backward_d(const double*, double*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
-                                 Py_ssize_t) noexcept nogil
-    void skp_tanh_backward_f(const float*, float*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
-                             Py_ssize_t) noexcept nogil
-    void skp_tanh_backward_d(const double*, double*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
-                             Py_ssize_t) noexcept nogil
+    void skp_forward_rows_f(float*, const float*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                            int) noexcept nogil
+    void skp_forward_rows_d(double*, const double*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                            int) noexcept nogil
+    void skp_backward_rows_f(const float*, float*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                             Py_ssize_t, int) noexcept nogil
+    void skp_backward_rows_d(const double*, double*, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                             Py_ssize_t, int) noexcept nogil
+    void skp_outer_rows_f(const float*, const float*, const float*, float*, Py_ssize_t,
+                          Py_ssize_t, Py_ssize_t, Py_ssize_t, int) noexcept nogil
+    void skp_outer_rows_d(const double*, const double*, const double*, double*, Py_ssize_t,
+                          Py_ssize_t, Py_ssize_t, Py_ssize_t, int) noexcept nogil
 
 
 cdef inline floating _relu(floating z) noexcept nogil:
@@ -439,15 +492,9 @@ cdef inline Py_ssize_t _row_stride(Py_ssize_t* strides, Py_ssize_t itemsize) noe
 cdef inline void _forward_rows(floating* z, const floating* b, Py_ssize_t rows,
                                Py_ssize_t cols, Py_ssize_t ld, int kind) noexcept nogil:
     if floating is float:
-        if kind == K_RELU:
-            skp_bias_relu_f(z, b, rows, cols, ld)
-        else:
-            skp_bias_f(z, b, rows, cols, ld)
+        skp_forward_rows_f(z, b, rows, cols, ld, kind)
     else:
-        if kind == K_RELU:
-            skp_bias_relu_d(z, b, rows, cols, ld)
-        else:
-            skp_bias_d(z, b, rows, cols, ld)
+        skp_forward_rows_d(z, b, rows, cols, ld, kind)
 
 
 def bias_activation(floating[:, :] Z, const floating[::1] b, int kind):
@@ -494,19 +541,9 @@ cdef inline void _backward_rows(const floating* A, floating* D, Py_ssize_t rows,
                                 Py_ssize_t cols, Py_ssize_t lda, Py_ssize_t ldd,
                                 int kind) noexcept nogil:
     if floating is float:
-        if kind == K_RELU:
-            skp_relu_backward_f(A, D, rows, cols, lda, ldd)
-        elif kind == K_LOGISTIC:
-            skp_logistic_backward_f(A, D, rows, cols, lda, ldd)
-        else:
-            skp_tanh_backward_f(A, D, rows, cols, lda, ldd)
+        skp_backward_rows_f(A, D, rows, cols, lda, ldd, kind)
     else:
-        if kind == K_RELU:
-            skp_relu_backward_d(A, D, rows, cols, lda, ldd)
-        elif kind == K_LOGISTIC:
-            skp_logistic_backward_d(A, D, rows, cols, lda, ldd)
-        else:
-            skp_tanh_backward_d(A, D, rows, cols, lda, ldd)
+        skp_backward_rows_d(A, D, rows, cols, lda, ldd, kind)
 
 
 def activation_backward(const floating[:, :] A, floating[:, :] delta, int kind):
@@ -549,29 +586,16 @@ def outer_backward(const floating[::1] d, const floating[::1] w, const floating[
         raise ValueError("d, w, A and out do not match: need d (n,), w (m,), A and out (n, m)")
     if kind not in (K_IDENTITY, K_RELU, K_LOGISTIC, K_TANH):
         raise ValueError(f"no fused backward kernel for activation code {kind}")
-    cdef const floating* arow
-    cdef floating* orow
-    cdef floating di
     if rows == 0 or cols == 0:
         return
+    cdef Py_ssize_t lda = _row_stride(A.strides, sizeof(floating))
+    cdef Py_ssize_t ldo = _row_stride(out.strides, sizeof(floating))
     with nogil:
-        if A.strides[1] == sizeof(floating) and out.strides[1] == sizeof(floating):
-            for i in range(rows):
-                arow = &A[i, 0]
-                orow = &out[i, 0]
-                di = d[i]
-                if kind == K_RELU:
-                    for j in range(cols):
-                        orow[j] = _backward(arow[j], di * w[j], K_RELU)
-                elif kind == K_LOGISTIC:
-                    for j in range(cols):
-                        orow[j] = _backward(arow[j], di * w[j], K_LOGISTIC)
-                elif kind == K_TANH:
-                    for j in range(cols):
-                        orow[j] = _backward(arow[j], di * w[j], K_TANH)
-                else:
-                    for j in range(cols):
-                        orow[j] = di * w[j]
+        if lda >= 0 and ldo >= 0:
+            if floating is float:
+                skp_outer_rows_f(&d[0], &w[0], &A[0, 0], &out[0, 0], rows, cols, lda, ldo, kind)
+            else:
+                skp_outer_rows_d(&d[0], &w[0], &A[0, 0], &out[0, 0], rows, cols, lda, ldo, kind)
         else:
             for i in range(rows):
                 for j in range(cols):
