@@ -14,10 +14,13 @@ can be swapped for its one-pass kernel of ``_fused`` / ``_kernels``:
   (``Objective._activation_backward``);
 - ``+l2_in_step``: and the L2 gradient term added by Adam's kernel in its own pass
   (``Objective.value_and_data_grad``, ``Adam.step(..., l2=)``) instead of a separate
-  ``axpy``: the library's training step as it is (without gradient clipping).
+  ``axpy``;
+- ``+take_rows``: and the minibatch rows gathered by the prefetching kernel
+  (``_batches.gather``) instead of ``np.take(mode="clip")``: the library's training
+  step as it is (without gradient clipping).
 
-A row-gather kernel was measured here too and removed: no gain over
-``np.take(mode="clip")`` in the loop (``notes/mlp.md``).
+The softmax shift of the loss (``_fused.subtract_row_max``) and the cloned activation
+loops are in every variant (``--alone`` times the former).
 
 Every variant computes the same numbers bit for bit except ``numpy``'s Adam (BLAS
 ``axpy`` may use fused multiply-adds), which the script checks. The variants alternate
@@ -89,12 +92,14 @@ def take(X, rows, out):
     return np.take(X, rows, axis=0, out=out[: len(rows)], mode="clip")
 
 
-VARIANTS = {  # name -> (kernel Adam, fused bias+act, kernel backward, L2 in the step)
-    "numpy": (False, False, False, False),
-    "+adam": (True, False, False, False),
-    "+bias_act": (True, True, False, False),
-    "+backward": (True, True, True, False),
-    "+l2_in_step": (True, True, True, True),
+# name -> (kernel Adam, fused bias+act, kernel backward, L2 in the step, kernel gather)
+VARIANTS = {
+    "numpy": (False, False, False, False, False),
+    "+adam": (True, False, False, False, False),
+    "+bias_act": (True, True, False, False, False),
+    "+backward": (True, True, True, False, False),
+    "+l2_in_step": (True, True, True, True, False),
+    "+take_rows": (True, True, True, True, True),
 }
 
 
@@ -114,7 +119,8 @@ def _training_step(objective, opt, buf, kernel_adam, l2_in_step):
 
 
 def make_epoch(X, Y, dtype, flags):
-    kernel_adam, fuse_forward, fuse_backward, l2_in_step = flags
+    kernel_adam, fuse_forward, fuse_backward, l2_in_step, kernel_gather = flags
+    gather = _fused.take_rows if kernel_gather else take
     n, d = X.shape
     units = [d, *HIDDEN, Y.shape[1]]
     names = ["relu"] * len(HIDDEN)
@@ -131,7 +137,7 @@ def make_epoch(X, Y, dtype, flags):
         start_t = clock.now()
         for start in range(0, n - BATCH + 1, BATCH):
             rows = order[start : start + BATCH]
-            step(theta, take(X, rows, X_b), take(Y, rows, Y_b))
+            step(theta, gather(X, rows, X_b), gather(Y, rows, Y_b))
         return clock.now() - start_t, theta
 
     return epoch
@@ -197,6 +203,12 @@ def alone(dtype, repeats):
         np.copyto(d, d0)
         _kernels.activation_backward(A, d, _kernels.RELU)
 
+    logits = rng.standard_normal((BATCH, 10)).astype(dtype)
+    shifted = np.empty_like(logits)
+
+    def numpy_shift():
+        np.subtract(logits, logits.max(axis=1, keepdims=True), out=shifted)
+
     pairs = {
         "Adam step (235k params)": (
             lambda: blas(theta, g),
@@ -204,6 +216,7 @@ def alone(dtype, repeats):
         ),
         "bias + relu (256x256, incl. a copy)": (numpy_bias_relu, kernel_bias_relu),
         "relu derivative (256x256, incl. a copy)": (numpy_relu_backward, kernel_relu_backward),
+        "softmax shift (256x10)": (numpy_shift, lambda: _fused.subtract_row_max(logits, shifted)),
     }
     best = lambda f: min(timeit.repeat(f, number=200, repeat=repeats)) / 200 * 1e6
     with threadpool_limits(limits=1, user_api="blas"):
