@@ -34,31 +34,33 @@ OPENMP = bool(_kernels is not None and _kernels.OPENMP)
 
 
 def _vectors(*arrays):
-    """True when all arrays are 1-D, C-contiguous, writeable-or-read-only as needed and
-    share one float dtype the kernels are compiled for."""
+    """True when all arrays are 1-D, C-contiguous, of one shape and of one float dtype
+    the kernels are compiled for. (Plain loops: these checks run several times per
+    minibatch, and a generator inside ``all`` cost more than the check.)"""
+    if _kernels is None:
+        return False
     first = arrays[0]
-    return (
-        _kernels is not None
-        and first.dtype in _FLOATS
-        and all(
-            a.dtype == first.dtype
-            and a.ndim == 1
-            and a.flags.c_contiguous
-            and a.shape == first.shape
-            for a in arrays
-        )
-    )
+    dtype, shape = first.dtype, first.shape
+    if dtype not in _FLOATS:
+        return False
+    for a in arrays:
+        if a.dtype != dtype or a.ndim != 1 or a.shape != shape or not a.flags.c_contiguous:
+            return False
+    return True
 
 
 def _matrices(*arrays):
-    first = arrays[0]
-    return (
-        _kernels is not None
-        and first.dtype in _FLOATS
-        and all(
-            isinstance(a, np.ndarray) and a.dtype == first.dtype and a.ndim == 2 for a in arrays
-        )
-    )
+    """True when all arrays are 2-D numpy arrays of one float dtype the kernels are
+    compiled for (any strides: the kernels take those)."""
+    if _kernels is None:
+        return False
+    dtype = arrays[0].dtype
+    if dtype not in _FLOATS:
+        return False
+    for a in arrays:
+        if not isinstance(a, np.ndarray) or a.dtype != dtype or a.ndim != 2:
+            return False
+    return True
 
 
 def _with_l2(grad, theta, l2, n_l2):

@@ -282,7 +282,7 @@ class Objective:
 
         for i in range(len(coefs) - 1, -1, -1):
             A_in = inputs[i]
-            if sp.issparse(A_in):
+            if i == 0 and sp.issparse(A_in):  # only X can be sparse
                 grad_coefs[i][...] = A_in.T @ delta
             else:
                 np.matmul(A_in.T, delta, out=grad_coefs[i])
@@ -356,7 +356,10 @@ def forward(coefs, intercepts, X, buffers, hidden):
     last = len(coefs) - 1
     for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         Z = buffers[i][: X.shape[0]]
-        _dot_into(A, W, Z)
+        if i == 0:
+            _dot_into(A, W, Z)  # X: dense or sparse
+        else:
+            np.matmul(A, W, out=Z)
         if i == last:
             Z += b
             return Z, inputs
