@@ -18,6 +18,8 @@ from skperceptron._optimizers import SGD, Adam
 _kernels = pytest.importorskip("skperceptron._kernels")
 
 DTYPES = [np.float32, np.float64]
+# What _layer builds: unit-stride rows packed or further apart, strided columns, Fortran.
+LAYOUTS = ["contiguous", "row-padded", "strided", "fortran"]
 
 
 def assert_bitwise(actual, expected):
@@ -235,7 +237,7 @@ def _layer(rng, dtype, layout):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", ["contiguous", "row-padded", "strided", "fortran"])
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("activation", ["identity", "relu"])
 def test_bias_activation_equals_add_then_activation(dtype, layout, activation):
     rng = np.random.default_rng(5)
@@ -256,7 +258,7 @@ def test_bias_activation_equals_add_then_activation(dtype, layout, activation):
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf * 0 on purpose
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", ["contiguous", "row-padded", "strided", "fortran"])
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("activation", ["identity", "relu", "logistic", "tanh"])
 def test_activation_backward_equals_numpy_and_the_derivative(dtype, layout, activation):
     rng = np.random.default_rng(6)
@@ -302,7 +304,7 @@ def test_activation_kernels_refuse_bad_shapes_and_codes():
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf * 0 on purpose
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", ["contiguous", "row-padded", "strided", "fortran"])
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("activation", ["identity", "relu", "logistic", "tanh"])
 def test_outer_backward_is_the_one_column_product_then_the_derivative(dtype, layout, activation):
     # The delta below a one-unit layer: (d @ w.T) * f'(Z) in one pass.
@@ -402,7 +404,7 @@ def test_take_rows_refuses_a_small_buffer_and_an_empty_source():
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf - inf on purpose
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", ["contiguous", "row-padded", "strided", "fortran"])
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("n_cols", [1, 2, 10, 40])
 def test_subtract_row_max_is_the_softmax_shift_of_numpy(dtype, layout, n_cols):
     rng = np.random.default_rng(n_cols)
