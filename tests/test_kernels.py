@@ -220,6 +220,20 @@ def test_kernels_refuse_mismatched_lengths():
 
 
 # ------------------------------------------------------------- activations
+def derivative_grid(test):
+    """The cases of the derivative kernels' tests: both dtypes, every layout, every
+    activation with a backward kernel (inf * 0 in the deltas on purpose)."""
+    marks = [
+        pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning"),
+        pytest.mark.parametrize("dtype", DTYPES),
+        pytest.mark.parametrize("layout", LAYOUTS),
+        pytest.mark.parametrize("activation", ["identity", "relu", "logistic", "tanh"]),
+    ]
+    for mark in reversed(marks):
+        test = mark(test)
+    return test
+
+
 def _layer(rng, dtype, layout):
     Z = (2 * rng.standard_normal((33, 40))).astype(dtype)
     Z[0, :6] = [np.nan, np.inf, -np.inf, -0.0, 0.0, -1e-30]
@@ -256,10 +270,7 @@ def test_bias_activation_equals_add_then_activation(dtype, layout, activation):
         np.testing.assert_array_equal(Z[1:], np.where(raw[1:] > 0, raw[1:], 0))
 
 
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf * 0 on purpose
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("activation", ["identity", "relu", "logistic", "tanh"])
+@derivative_grid
 def test_activation_backward_equals_numpy_and_the_derivative(dtype, layout, activation):
     rng = np.random.default_rng(6)
     Z = _layer(rng, dtype, "contiguous")[1:]  # finite pre-activations
@@ -302,10 +313,7 @@ def test_activation_kernels_refuse_bad_shapes_and_codes():
         _kernels.activation_backward(Z, np.zeros((3, 5)), _kernels.RELU)
 
 
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf * 0 on purpose
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("activation", ["identity", "relu", "logistic", "tanh"])
+@derivative_grid
 def test_outer_backward_is_the_one_column_product_then_the_derivative(dtype, layout, activation):
     # The delta below a one-unit layer: (d @ w.T) * f'(Z) in one pass.
     rng = np.random.default_rng(8)
