@@ -278,10 +278,6 @@ def test_perceptron_labels_scores_and_contract_probabilities(n_classes, labels, 
 def test_perceptron_probabilities_match_predict_proba(n_classes):
     X, y = _perceptron_data(n_classes, "int", np.float64)
     model = PerceptronClassifier(random_state=0).fit(X, y)
-    if hasattr(model, "_proba_scale"):
-        pytest.skip("PerceptronClassifier.predict_proba does not yet follow the contract "
-                    "softmax/sigmoid(decision_function / temperature_) (it still scales "
-                    "by _proba_scale)")
     out = _run(sko.to_onnx(model, X, check=False), X)
     assert _error(out["probabilities"], model.predict_proba(X)) <= 1e-12
 
