@@ -311,17 +311,28 @@ def test_warm_start_runs_max_iter_each_call(solver):
 
 @pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
 def test_early_stopping_records_scores_and_keeps_best(Estimator):
-    X, y = _scaled(load_digits, 400)
-    est = Estimator(
-        hidden_layer_sizes=(20,), solver="sgd", early_stopping=True, tol=0.05, max_iter=500,
-        random_state=0,
-    )
-    est.fit(X, y)
+    X, y = _scaled(load_digits, 600)
+    X_val, y_val = X[400:], y[400:]
+    params = dict(hidden_layer_sizes=(20,), solver="adam", learning_rate_init=0.01,
+                  early_stopping=True, tol=0.0, n_iter_no_change=4, random_state=0)
+    est = Estimator(max_iter=500, **params).fit(X[:400], y[:400], X_val=X_val, y_val=y_val)
     assert est.n_iter_ < 500
     assert est.best_loss_ is None
     assert len(est.validation_scores_) == est.n_iter_
     assert est.best_validation_score_ == max(est.validation_scores_)
-    assert est.best_validation_score_ + est.tol > est.validation_scores_[-1]
+    assert est.score(X_val, y_val) == pytest.approx(est.best_validation_score_, rel=1e-12)
+    # The weights kept are those after the best epoch (its first occurrence): a fit that
+    # stops right there, the last epoch then being the best, ends with the same weights.
+    best_epoch = int(np.argmax(est.validation_scores_)) + 1
+    assert best_epoch < est.n_iter_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        short = Estimator(max_iter=best_epoch, **params).fit(
+            X[:400], y[:400], X_val=X_val, y_val=y_val
+        )
+    for ours, reference in zip(est.coefs_ + est.intercepts_,
+                               short.coefs_ + short.intercepts_, strict=True):
+        np.testing.assert_array_equal(ours, reference)
 
 
 def test_early_stopping_split_is_stratified():
@@ -416,10 +427,16 @@ def test_multioutput_squared_error_trains_as_sklearn(solver):
         ref = _quiet(lambda: SkMLPRegressor(**params).fit(X, Y))
     for a, b in zip(ours.coefs_ + ours.intercepts_, ref.coefs_ + ref.intercepts_, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
-    # loss_ is the per-sample loss summed over the outputs.
-    residual = ours.predict(X) - Y
     assert ours.score(X, Y) == pytest.approx(ref.score(X, Y), abs=1e-10)
-    assert 0.5 * np.mean((residual**2).sum(axis=1)) < ours.loss_curve_[0]
+    # loss_ is the per-sample loss summed over the outputs: n_outputs times
+    # scikit-learn's, which also averages over the outputs (compared without the
+    # penalty, which neither library scales by the outputs).
+    with threadpool_limits(1):
+        ours = _quiet(lambda: MLPRegressor(**params, alpha=0.0).fit(X, Y))
+        ref = _quiet(lambda: SkMLPRegressor(**params, alpha=0.0).fit(X, Y))
+    np.testing.assert_allclose(ours.loss_curve_, Y.shape[1] * np.asarray(ref.loss_curve_),
+                               rtol=1e-9)
+    assert ours.loss_ == ours.loss_curve_[-1]
 
 
 @pytest.mark.parametrize("shuffle", [True, False])
