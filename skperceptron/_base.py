@@ -43,7 +43,7 @@ from ._optimizers import OptimizerSettings, make_optimizer
 from ._options import MLP_PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS
 from ._persistence import VersionedStateMixin
 from ._prediction import PredictionMixin
-from ._state import transactional
+from ._state import interrupted_early, transactional
 from ._threads import full_batch_thread_limit
 from ._validation import (
     ARRAY_API_SUPPORTED,
@@ -289,6 +289,8 @@ class BaseMultilayerPerceptron(
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
             verbose=bool(self.verbose), hooks=hooks,
         )
+        if result.stop_reason == _solvers.INTERRUPTED and not np.isfinite(result.value):
+            raise interrupted_early(self, "coefs_")  # not a single evaluation completed
         warn_lbfgs(result)
         if not np.isfinite(result.value):  # not a single finite evaluation
             raise ValueError(NON_FINITE_MESSAGE)
@@ -320,6 +322,8 @@ class BaseMultilayerPerceptron(
         result = _solvers.stochastic(
             fun, start.theta, batches, optimizer, progress, settings, hooks=hooks,
         )
+        if result.stop_reason == _solvers.INTERRUPTED and result.finite_epochs == 0:
+            raise interrupted_early(self, "coefs_")
         warn_stochastic(result, None if incremental else self.max_iter)
         if result.finite_epochs == 0 and not self.early_stopping:
             raise ValueError(NON_FINITE_MESSAGE)

@@ -70,7 +70,9 @@ def initial_weights(coef_init, intercept_init, n_columns, n_features, dtype):
     if coef_init is None:
         coef = np.zeros((n_columns, n_features), dtype=dtype)
     else:
-        coef = np.array(coef_init, dtype=dtype, order="C").reshape(-1, n_features)
+        coef = np.array(coef_init, dtype=dtype, order="C")
+        if coef.size == n_columns * n_features:
+            coef = coef.reshape(-1, n_features)
         if coef.shape != (n_columns, n_features):
             raise ValueError(
                 f"coef_init has shape {np.shape(coef_init)}; expected "

@@ -19,7 +19,7 @@ from sklearn.utils import compute_class_weight
 from . import _perceptron_data as data
 from . import _perceptron_training as training
 from ._calibration import fit_temperature, pooled_temperature
-from ._state import transactional
+from ._state import interrupted_early, transactional
 from ._validation import _check_partial_fit_first_call, _check_sample_weight, unique_labels
 
 # The estimator parameters the training loop reads (its Settings record, with max_iter).
@@ -37,7 +37,6 @@ class PerceptronFitting:
     # it was: every attribute is restored by the same mechanism as the MLPs'.
     @transactional
     def _fit(self, X, y, coef_init, intercept_init, sample_weight, hooks):
-        previous = dict(self.__dict__)
         X, y = self._validate_rows(X, y, reset=True)
         classes = np.unique(y)  # check_classification_targets has checked the labels
         n_columns = _n_columns(classes)
@@ -47,6 +46,12 @@ class PerceptronFitting:
                 f"warm_start=True needs the same classes as the fitted model, "
                 f"{self.classes_.tolist()}, but y has classes {classes.tolist()}; set "
                 "warm_start=False to fit a new model."
+            )
+        if warm and X.shape[1] != self.coef_.shape[1]:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.coef_.shape[1]} features as input: warm_start=True continues "
+                "from the fitted coef_; set warm_start=False to fit a new model."
             )
         if warm:
             coef_init, intercept_init = self.coef_, self.intercept_
@@ -62,12 +67,10 @@ class PerceptronFitting:
         validation = data.validation_mask(y, sample_weight, self.early_stopping,
                                           self.validation_fraction, self.random_state)
         rows = data.make_rows(X, _codes(y, classes), sample_weight, validation)
-        return self._train(rows, self._class_weight(classes, y), classes, start, previous,
-                           hooks=hooks)
+        return self._train(rows, self._class_weight(classes, y), classes, start, hooks=hooks)
 
     @transactional
     def _partial_fit(self, X, y, classes, sample_weight):
-        previous = dict(self.__dict__)
         first_call = not hasattr(self, "classes_")
         if first_call and self.early_stopping:
             raise ValueError("early_stopping should be False with partial_fit")
@@ -90,9 +93,13 @@ class PerceptronFitting:
             start = training.Start(
                 *data.initial_weights(None, None, n_columns, X.shape[1], X.dtype))
         else:
+            # Copies: training updates its weights in place, and a call that fails
+            # (overflow, Ctrl-C during calibration) must leave the stored ones intact.
             start = training.Start(
-                self._standard_coef, self._standard_intercept, self._average_coef,
-                self._average_intercept, self.t_, self._total_epochs,
+                *(None if w is None else w.copy() for w in (
+                    self._standard_coef, self._standard_intercept,
+                    self._average_coef, self._average_intercept)),
+                self.t_, self._total_epochs,
             )
             X = X.astype(start.coef.dtype, copy=False)  # the weights' dtype rules
         sample_weight = _check_sample_weight(
@@ -101,16 +108,16 @@ class PerceptronFitting:
         rows = data.make_rows(X, _codes(y, self.classes_), sample_weight,
                               np.zeros(X.shape[0], dtype=bool))
         return self._train(rows, self._class_weight(self.classes_, y), self.classes_, start,
-                           previous, online=True)
+                           online=True)
 
     def _class_weight(self, classes, y):
         if self.class_weight is None:
             return np.ones(classes.shape[0])
         return compute_class_weight(self.class_weight, classes=classes, y=y)
 
-    def _train(self, rows, class_weight, classes, start, previous, *, online=False,
-               hooks=None):
-        """Train, fit the temperature, store; or keep ``previous`` on an early Ctrl-C."""
+    def _train(self, rows, class_weight, classes, start, *, online=False, hooks=None):
+        """Train, fit the temperature, store; on a Ctrl-C in the first epoch, keep the
+        model as it was (:func:`~._state.interrupted_early`)."""
         max_iter = 1 if online else self.max_iter
         settings = training.Settings(
             max_iter=max_iter, **{name: getattr(self, name) for name in SETTINGS})
@@ -122,13 +129,7 @@ class PerceptronFitting:
         result = training.train(rows, class_weight, start, settings, hooks=hooks,
                                 record_margins=self._calibrate)
         if result.interrupted and result.n_iter == 0:
-            self.__dict__.clear()
-            self.__dict__.update(previous)
-            kept = "the previous fitted model is kept" if "coef_" in previous else \
-                "the estimator stays unfitted"
-            warnings.warn(f"Training interrupted by user before the first epoch "
-                          f"completed; {kept}.", UserWarning)
-            return self
+            raise interrupted_early(self, "coef_")
         if not (np.isfinite(result.coef).all() and np.isfinite(result.intercept).all()):
             raise ValueError(training.OVERFLOW_MESSAGE.format(result.n_iter))
         if result.interrupted:

@@ -6,6 +6,8 @@
   a diverged first epoch, Ctrl-C) the estimator's attributes are put back, so a failed
   call never damages a fitted model. This relies on training never mutating stored
   arrays in place (the loops work on copies of the weights and optimizer state).
+  A Ctrl-C before the first epoch completed (:func:`interrupted_early`) is not an
+  error: the attributes are put back and the call warns and returns the estimator.
 - :class:`VersionedStateMixin` (defined in :mod:`skperceptron._persistence`, re-exported
   here) stamps the skperceptron version into pickled state and warns with
   :class:`InconsistentVersionWarning` when another version loads it, as scikit-learn
@@ -13,12 +15,15 @@
 """
 
 import functools
+import warnings
 
 from ._persistence import InconsistentVersionWarning, VersionedStateMixin
 
 __all__ = [
     "InconsistentVersionWarning",
+    "InterruptedEarly",
     "VersionedStateMixin",
+    "interrupted_early",
     "store_init_params",
     "transactional",
 ]
@@ -31,17 +36,38 @@ def store_init_params(estimator, params):
             setattr(estimator, name, value)
 
 
+class InterruptedEarly(Exception):
+    """Ctrl-C before a training call completed its first epoch: nothing was learned.
+
+    Raised inside a :func:`transactional` method, it does not propagate: the method's
+    attributes are restored and it warns (``UserWarning``, this message) and returns
+    the estimator, as after an interrupt in a later epoch, which keeps that epoch."""
+
+
+def interrupted_early(estimator, fitted_attribute):
+    """The :class:`InterruptedEarly` to raise; its message says what is kept."""
+    kept = ("the previous fitted model is kept" if hasattr(estimator, fitted_attribute)
+            else "the estimator stays unfitted")
+    return InterruptedEarly(
+        f"Training interrupted by user before the first epoch completed; {kept}."
+    )
+
+
 def transactional(method):
-    """Restore the estimator's attributes if ``method`` raises (any exception)."""
+    """Restore the estimator's attributes if ``method`` raises (any exception); on
+    :class:`InterruptedEarly`, restore them, warn and return the estimator."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         saved = dict(self.__dict__)
         try:
             return method(self, *args, **kwargs)
-        except BaseException:
+        except BaseException as error:
             self.__dict__.clear()
             self.__dict__.update(saved)
-            raise
+            if not isinstance(error, InterruptedEarly):
+                raise
+            warnings.warn(str(error), UserWarning, stacklevel=2)
+            return self
 
     return wrapper

@@ -128,6 +128,19 @@ def test_failed_partial_fit_and_warm_start_keep_the_model(name):
     with pytest.raises(ValueError, match="features"):
         est.predict(X_OK[:, :2])
 
+    # The same failures in a warm-started fit, which continues from the stored weights.
+    warm = ESTIMATORS[name]().set_params(warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm.fit(X_OK, _y_for(name))
+    before, reference = _state(warm), warm.predict(X_OK)
+    for X_bad, message in [(X_OK[:, :2], "2 features, but .* expecting 3"),
+                           (_with(set={(0, 0): np.nan}), "NaN")]:
+        with pytest.raises(ValueError, match=message):
+            warm.fit(X_bad, _y_for(name))
+        np.testing.assert_array_equal(warm.predict(X_OK), reference)
+        assert _state(warm) == before
+
 
 @pytest.mark.parametrize("Estimator", [MLPClassifier, PerceptronClassifier])
 def test_classes_changing_under_warm_start(Estimator):
@@ -296,6 +309,58 @@ def test_perceptron_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
     np.testing.assert_array_equal(est.coef_, ref.coef_)
     proba = est.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
+
+
+@pytest.mark.parametrize("fitted", [False, True], ids=["unfitted", "fitted"])
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_keyboard_interrupt_in_the_first_epoch_keeps_the_model(
+    Estimator, solver, fitted, monkeypatch, iris
+):
+    # Ctrl-C before anything was learned is not a data error: the call warns and the
+    # estimator is left exactly as it was (fitted, or unfitted).
+    X, y = iris
+    est = Estimator(hidden_layer_sizes=(5,), solver=solver, max_iter=5, random_state=0)
+    if fitted:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
+    before = _state(est)
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Objective, "value_and_data_grad", interrupted)
+    monkeypatch.setattr(Objective, "value_and_grad", interrupted)
+    kept = "previous fitted model is kept" if fitted else "stays unfitted"
+    with pytest.warns(UserWarning, match=f"before the first epoch completed; the .*{kept}"):
+        assert est.fit(X, y) is est
+    assert _state(est) == before
+
+
+@pytest.mark.parametrize("average", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_perceptron_partial_fit_that_fails_keeps_the_model(n_classes, average, monkeypatch):
+    # Training updates its weights in place: a partial_fit that overflows, or is
+    # interrupted after training (during calibration), must not reach the stored ones.
+    X, y = make_classification(200, 4, n_informative=3, n_redundant=0,
+                               n_classes=n_classes, random_state=0)
+    est = PerceptronClassifier(average=average, random_state=0).fit(X, y)
+    before, reference = _state(est), est.decision_function(X)
+    with pytest.raises(ValueError, match="overflow"):
+        est.partial_fit(X * 1e305, y)
+    assert _state(est) == before
+
+    from skperceptron import _perceptron_fit
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_perceptron_fit, "fit_temperature", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        est.partial_fit(X, y)
+    assert _state(est) == before
+    np.testing.assert_array_equal(est.decision_function(X), reference)
 
 
 def test_a_minibatch_of_zero_weights_is_harmless(iris):
