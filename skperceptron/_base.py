@@ -145,6 +145,11 @@ class BaseMultilayerPerceptron(
         data, validation = self._validation(
             data, start, random_state, incremental, (X_val, y_val, sample_weight_val)
         )
+        if first_pass:
+            # Seeds every epoch's shuffle as (seed, epoch): see _batches.Minibatches.
+            # Drawn after the early-stopping split, where scikit-learn draws its first
+            # shuffle: the same random_state then holds out the same validation rows.
+            start.shuffle_seed = int(random_state.randint(np.iinfo(np.int32).max))
         objective = self._training_objective(start, data)
         if hooks is not None:
             hooks.start_training(self._probe(start))
@@ -232,9 +237,7 @@ class BaseMultilayerPerceptron(
         else:
             per_layer = initialisation_activations(activations, self.activation)
             theta = initial_theta(layer_units, per_layer, random_state, dtype, self.weight_init)
-            # Seeds every epoch's shuffle as (seed, epoch): see _batches.Minibatches.
-            seed = int(random_state.randint(np.iinfo(np.int32).max))
-            start = Start(theta, layer_units, activations, seed, True, ops)
+            start = Start(theta, layer_units, activations, None, True, ops)  # seed: _fit
         if self.solver != "lbfgs":
             start.theta = start.device_theta()
         return start

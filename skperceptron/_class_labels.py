@@ -137,11 +137,12 @@ class ClassLabelsMixin:
 
 
     def _stratify(self, Y):
+        # As scikit-learn: only a binary target (one output column) is stratified; a
+        # multiclass or multilabel split is a plain random one, so that the same
+        # random_state holds out the same rows.
         if self._target_kind == "binary":
             return Y > 0.5
-        if self._target_kind == "multiclass":
-            return Y.argmax(axis=1)
-        return None  # multilabel: no stratification
+        return None
 
     def _indices(self, output):
         """Predicted class indices (or indicator matrix) from probabilities, in the

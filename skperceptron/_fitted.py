@@ -38,7 +38,7 @@ class Start:
     theta: np.ndarray
     layer_units: list
     activations: list
-    shuffle_seed: int
+    shuffle_seed: int  # on a first fit, drawn after the early-stopping split (_fit)
     first_pass: bool
     ops: object = None
     """The :class:`~skperceptron._backend.ArrayBackend` of the input, None for numpy.

@@ -10,6 +10,7 @@ from sklearn.datasets import (
     load_diabetes,
     load_digits,
     load_iris,
+    make_classification,
     make_multilabel_classification,
     make_regression,
 )
@@ -333,6 +334,31 @@ def test_early_stopping_records_scores_and_keeps_best(Estimator):
     for ours, reference in zip(est.coefs_ + est.intercepts_,
                                short.coefs_ + short.intercepts_, strict=True):
         np.testing.assert_array_equal(ours, reference)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_early_stopping_holds_out_sklearns_rows(kind, seed):
+    # The same random_state draws the same initial weights and then the same split
+    # (stratified only for a binary target, as in scikit-learn): with shuffle=False
+    # nothing else is random, so the whole fit is scikit-learn's.
+    from threadpoolctl import threadpool_limits
+
+    X, y = make_classification(150, 6, n_informative=4, n_classes=2 if kind == "binary" else 3,
+                               random_state=seed)
+    if kind == "regression":
+        y = X @ np.arange(6.0) / 10
+    Ours, Theirs = ((MLPRegressor, SkMLPRegressor) if kind == "regression"
+                    else (MLPClassifier, SkMLPClassifier))
+    params = dict(hidden_layer_sizes=(8,), early_stopping=True, shuffle=False, max_iter=15,
+                  learning_rate_init=0.01, random_state=seed)
+    with threadpool_limits(1):
+        ours = _quiet(lambda: Ours(**params).fit(X, y))
+        ref = _quiet(lambda: Theirs(**params).fit(X, y))
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.validation_scores_, ref.validation_scores_, rtol=1e-9)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, ref.coefs_ + ref.intercepts_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
 def test_early_stopping_split_is_stratified():
