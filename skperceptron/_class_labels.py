@@ -10,7 +10,13 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from ._validation import namespace_and_device, to_host, type_of_target, unique_labels
+from ._validation import (
+    check_class_weights,
+    namespace_and_device,
+    to_host,
+    type_of_target,
+    unique_labels,
+)
 
 
 class ClassLabelsMixin:
@@ -132,7 +138,7 @@ class ClassLabelsMixin:
             weights = compute_class_weight(
                 self.class_weight, classes=self.classes_, y=self.classes_[index]
             )
-        per_sample = weights[index].astype(Y.dtype)
+        per_sample = check_class_weights(weights, self.class_weight)[index].astype(Y.dtype)
         return per_sample if sample_weight is None else per_sample * sample_weight
 
 

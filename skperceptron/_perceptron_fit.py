@@ -20,7 +20,12 @@ from . import _perceptron_data as data
 from . import _perceptron_training as training
 from ._calibration import fit_temperature, pooled_temperature
 from ._state import interrupted_early, transactional
-from ._validation import _check_partial_fit_first_call, _check_sample_weight, unique_labels
+from ._validation import (
+    _check_partial_fit_first_call,
+    _check_sample_weight,
+    check_class_weights,
+    unique_labels,
+)
 
 # The estimator parameters the training loop reads (its Settings record, with max_iter).
 SETTINGS = ("penalty", "alpha", "l1_ratio", "fit_intercept", "tol", "shuffle", "verbose",
@@ -113,7 +118,9 @@ class PerceptronFitting:
     def _class_weight(self, classes, y):
         if self.class_weight is None:
             return np.ones(classes.shape[0])
-        return compute_class_weight(self.class_weight, classes=classes, y=y)
+        return check_class_weights(
+            compute_class_weight(self.class_weight, classes=classes, y=y), self.class_weight
+        )
 
     def _train(self, rows, class_weight, classes, start, *, online=False, hooks=None):
         """Train, fit the temperature, store; on a Ctrl-C in the first epoch, keep the

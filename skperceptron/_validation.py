@@ -68,6 +68,10 @@ def validate_input(estimator, X, y="no_validation", *, reset, numpy_only=False, 
                 f"{xp.__name__} with array_api_dispatch on. Convert the input to NumPy, "
                 "or use MLPClassifier, which runs in any Array API namespace."
             )
+        if xp.isdtype(X.dtype, "complex floating"):
+            # scikit-learn's complex check reads numpy's ``dtype.kind``; a complex
+            # tensor would otherwise be cast to real, silently dropping its imaginary part.
+            raise ValueError(f"Complex data not supported\n{X}\n")
         params["dtype"] = _namespace_dtypes(xp, params["dtype"])
     return validate_data(estimator, X, y, reset=reset, **params)
 
@@ -103,6 +107,18 @@ def _check_sample_weight(
     if not allow_all_zero_weights and not sample_weight.any():
         raise ValueError("Sample weights must contain at least one non-zero number.")
     return sample_weight
+
+
+def check_class_weights(weights, class_weight):
+    """``weights`` (one per class, from ``class_weight``) if finite and non-negative:
+    they multiply the sample weights, which must be."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError(
+            f"class_weight must give every class a finite, non-negative weight; got "
+            f"{class_weight!r}."
+        )
+    return weights
 
 
 def validate_host_sample_weight(sample_weight, n_samples, dtype):

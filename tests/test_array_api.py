@@ -344,6 +344,23 @@ def test_continued_training_refuses_another_namespace(space, classification, con
     assert_allclose(_host(model.coefs_[0]), before)  # the failed call changed nothing
 
 
+@pytest.mark.parametrize("method", ["fit", "partial_fit", "predict", "predict_proba"])
+def test_complex_tensors_are_refused_as_numpy_ones_are(classification, method):
+    # A complex tensor is not cast to real (dropping its imaginary part): it gets the
+    # error a complex numpy array gets.
+    xp, device = _torch_cpu()
+    X, y = classification
+    X_complex = xp.asarray(X.astype(np.complex128) + 1j, device=device)
+    with _dispatch():
+        model = MLPClassifier((8,), max_iter=2, random_state=0)
+        model.fit(_to((xp, device), X), _to((xp, device), y))
+        before = _host(model.coefs_[0])
+        args = (X_complex, _to((xp, device), y)) if "fit" in method else (X_complex,)
+        with pytest.raises(ValueError, match="Complex data not supported"):
+            getattr(model, method)(*args)
+    assert_allclose(_host(model.coefs_[0]), before)
+
+
 def test_regressor_predict_refuses_another_namespace(space):
     X, y = make_regression(40, 3, random_state=0)
     with _dispatch():

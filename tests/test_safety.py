@@ -104,6 +104,19 @@ def test_bad_input_raises_a_clear_error_and_keeps_the_fitted_model(name, case):
     assert _state(fitted) == before  # not a single attribute changed
 
 
+@pytest.mark.parametrize("weight", [np.nan, np.inf, -1.0])
+@pytest.mark.parametrize("name", ["mlp_classifier", "perceptron"])
+def test_bad_class_weight_raises_and_keeps_the_model(name, weight):
+    # Class weights multiply the sample weights, which must be finite and >= 0.
+    fitted = ESTIMATORS[name]().fit(X_OK, Y_CLS)
+    before = _state(fitted)
+    fitted.set_params(class_weight={0: weight, 1: 1.0})
+    with pytest.raises(ValueError, match="class_weight must give every class a finite, non"):
+        fitted.fit(X_OK, Y_CLS)
+    fitted.set_params(class_weight=None)
+    assert _state(fitted) == before
+
+
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_failed_partial_fit_and_warm_start_keep_the_model(name):
     est = ESTIMATORS[name]()
