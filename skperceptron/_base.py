@@ -294,7 +294,7 @@ class BaseMultilayerPerceptron(
         )
         if result.stop_reason == _solvers.INTERRUPTED and not np.isfinite(result.value):
             raise interrupted_early(self, "coefs_")  # not a single evaluation completed
-        warn_lbfgs(result)
+        warn_lbfgs(result, self.max_iter)
         if not np.isfinite(result.value):  # not a single finite evaluation
             raise ValueError(NON_FINITE_MESSAGE)
         return Outcome(result.n_iter, result.value)

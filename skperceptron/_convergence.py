@@ -43,8 +43,9 @@ def warn_stochastic(result, max_iter):
         )
 
 
-def warn_lbfgs(result):
-    """Warn for how L-BFGS ended (a hook's stop request is silent)."""
+def warn_lbfgs(result, max_iter):
+    """Warn for how L-BFGS ended (a hook's stop request is silent); a lack of
+    convergence in scikit-learn's words (``sklearn.utils.optimize``)."""
     if result.stop_reason == INTERRUPTED:
         warnings.warn(
             "Training interrupted by user; keeping the best weights evaluated so far.",
@@ -52,12 +53,14 @@ def warn_lbfgs(result):
         )
         return
     if result.stop_reason == NOT_CONVERGED:
-        warnings.warn(
-            "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
-            "Increase max_iter or max_fun, or scale the data."
-            % (result.n_iter, result.status, result.message),
-            ConvergenceWarning,
-        )
+        message = (f"lbfgs failed to converge after {result.n_iter} iteration(s) "
+                   f"(status={result.status}):\n{result.message}\n")
+        if result.n_iter == max_iter:  # stopped by the iteration limit
+            message += ("\nIncrease the number of iterations to improve the convergence "
+                        f"(max_iter={max_iter}).")
+        message += ("\nYou might also want to scale the data as shown in:\n"
+                    "    https://scikit-learn.org/stable/modules/preprocessing.html")
+        warnings.warn(message, ConvergenceWarning)
     if not result.finite:
         warnings.warn(
             "lbfgs reached non-finite weights or loss; keeping the best finite point it "

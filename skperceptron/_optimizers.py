@@ -23,8 +23,10 @@ The protocol the epoch loop (``_solvers.stochastic``) relies on:
   (``Objective.value_and_data_grad``).
 - ``epoch_end(t)``: after each finite epoch, ``t`` the samples seen so far
   (scikit-learn's ``invscaling`` updates its rate here).
-- ``on_plateau(verbose)``: the no-improvement rule fired; True means stop training,
+- ``on_plateau(message)``: the no-improvement rule fired; True means stop training,
   False that the optimizer adapted instead (``adaptive`` divides its rate by 5).
+  ``message`` (None unless verbose) says what fired; the optimizer prints it with
+  what it does, as scikit-learn's ``trigger_stopping``.
 - ``state``: a dict of arrays and Python scalars, everything a later call needs to
   continue exactly; :func:`make_optimizer` rebuilds an optimizer from it.
 
@@ -58,6 +60,11 @@ SCHEDULES = {
     "adaptive": _constant,
     "cosine": _cosine,
 }
+
+
+def _say(message, outcome):
+    if message is not None:
+        print(f"{message} {outcome}")
 
 
 class _Optimizer:
@@ -113,8 +120,11 @@ class _Optimizer:
     def epoch_end(self, t):
         pass
 
-    def on_plateau(self, verbose=False):
-        """Called when the no-improvement criterion fires; True means stop training."""
+    def on_plateau(self, message=None):
+        """Called when the no-improvement criterion fires; True means stop training.
+        ``message`` (verbose only): what fired, printed with what is done about it, in
+        scikit-learn's words."""
+        _say(message, "Stopping.")
         return True
 
 
@@ -174,14 +184,14 @@ class SGD(_Optimizer):
         if self.lr_schedule == "invscaling":
             self.state["learning_rate"] = self.learning_rate_init / (t + 1) ** self.power_t
 
-    def on_plateau(self, verbose=False):
+    def on_plateau(self, message=None):
         if self.lr_schedule != "adaptive":
-            return True
+            return super().on_plateau(message)
         if self.learning_rate <= 1e-6:
+            _say(message, "Learning rate too small. Stopping.")
             return True
         self.state["learning_rate"] = self.learning_rate / 5.0
-        if verbose:
-            print("Setting learning rate to %f" % self.learning_rate)
+        _say(message, "Setting learning rate to %f" % self.learning_rate)
         return False
 
 

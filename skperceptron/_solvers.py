@@ -359,13 +359,12 @@ def _plateau(settings, progress, optimizer):
     """NO_IMPROVEMENT when the stop rule fires and the optimizer agrees, else None."""
     if not settings.stop_rule.fired(progress):
         return None
-    if optimizer.on_plateau(settings.verbose):  # 'adaptive' SGD lowers its rate instead
-        if settings.verbose:
-            what = "Validation score" if settings.stop_rule.on_validation else "Training loss"
-            print(
-                "%s did not improve more than tol=%f for %d consecutive epochs. Stopping."
-                % (what, settings.stop_rule.tol, settings.stop_rule.patience)
-            )
+    message = None
+    if settings.verbose:  # the optimizer prints it with what it does about it
+        what = "Validation score" if settings.stop_rule.on_validation else "Training loss"
+        message = "%s did not improve more than tol=%f for %d consecutive epochs." % (
+            what, settings.stop_rule.tol, settings.stop_rule.patience)
+    if optimizer.on_plateau(message):  # 'adaptive' SGD lowers its rate instead
         return NO_IMPROVEMENT
     progress.no_improvement_count = 0
     return None

@@ -361,6 +361,27 @@ def test_early_stopping_holds_out_sklearns_rows(kind, seed):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("schedule", ["adaptive", "constant"])
+def test_verbose_output_is_sklearns(schedule, early_stopping, capsys):
+    # Each epoch's line, the plateau messages ('Setting learning rate to', 'Learning
+    # rate too small. Stopping.') and the final one: scikit-learn's, line for line.
+    from threadpoolctl import threadpool_limits
+
+    X, y = _scaled(load_iris)
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", learning_rate=schedule, tol=0.5,
+                  n_iter_no_change=1, max_iter=40, early_stopping=early_stopping,
+                  shuffle=False, verbose=True, random_state=0)
+    printed = []
+    for Estimator in (MLPClassifier, SkMLPClassifier):
+        with threadpool_limits(1):
+            _quiet(lambda: Estimator(**params).fit(X, y))  # noqa: B023
+        printed.append(capsys.readouterr().out)
+    assert "Stopping." in printed[1]
+    assert ("Setting learning rate to" in printed[1]) == (schedule == "adaptive")
+    assert printed[0] == printed[1]
+
+
 def test_early_stopping_split_is_stratified():
     X = [[1, 2], [2, 3], [3, 4], [4, 5]]
     with pytest.raises(ValueError, match="least populated class"):
