@@ -35,7 +35,7 @@ Adding an optimizer is a class with these four members and an entry in
 """
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
@@ -295,11 +295,28 @@ def _usable_state(name, theta, state, ops=None):
     return state
 
 
+# The hyperparameters a state carries (under "settings"). An optimizer continued from
+# a state keeps those it was created with, as scikit-learn's partial_fit keeps its
+# optimizer object: set_params between partial_fit calls does not change them; a new
+# fit (also with warm_start) creates the optimizer afresh from the current ones.
+KEPT_SETTINGS = ("learning_rate_init", "learning_rate", "power_t", "momentum",
+                 "nesterovs_momentum", "beta_1", "beta_2", "epsilon", "weight_decay")
+
+
 def make_optimizer(name, theta, settings, state=None, ops=None):
     """The optimizer ``name`` (a key of :data:`OPTIMIZERS`) for ``theta``, continuing
-    from ``state`` when that is a usable state of the same optimizer. ``ops`` (an
+    from ``state`` when that is a usable state of the same optimizer (with the
+    hyperparameters stored in it, :data:`KEPT_SETTINGS`). ``ops`` (an
     :class:`~skperceptron._backend.ArrayBackend`) when theta is not a numpy array."""
     state = _usable_state(name, theta, state, ops)
+    if state is not None and "settings" in state:
+        settings = replace(settings, **state["settings"])
+    optimizer = _build(name, theta, settings, state, ops)
+    optimizer.state["settings"] = {k: getattr(settings, k) for k in KEPT_SETTINGS}
+    return optimizer
+
+
+def _build(name, theta, settings, state, ops):
     common = dict(
         total_steps=settings.total_steps,
         warmup_steps=settings.warmup_steps,

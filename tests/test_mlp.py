@@ -382,6 +382,31 @@ def test_verbose_output_is_sklearns(schedule, early_stopping, capsys):
     assert printed[0] == printed[1]
 
 
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_partial_fit_keeps_the_optimizer_settings_of_its_first_call(solver):
+    # As scikit-learn, whose partial_fit keeps its optimizer object: parameters set
+    # between calls do not reach the optimizer; a new fit takes them.
+    from threadpoolctl import threadpool_limits
+
+    X, y = _scaled(load_iris)
+    changes = dict(learning_rate_init=0.5, momentum=0.1, beta_1=0.5, beta_2=0.9, epsilon=1e-3)
+    models = []
+    for Estimator in (MLPClassifier, SkMLPClassifier):
+        est = Estimator(hidden_layer_sizes=(5,), solver=solver, shuffle=False, random_state=0)
+        with threadpool_limits(1):
+            est.partial_fit(X, y, classes=np.unique(y))
+            est.set_params(**changes)
+            est.partial_fit(X, y)
+        models.append(est)
+    ours, ref = models
+    for a, b in zip(ours.coefs_ + ours.intercepts_, ref.coefs_ + ref.intercepts_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+    assert ours._optimizer.learning_rate_init == ref._optimizer.learning_rate_init == 0.001
+    # A fresh fit and a warm-started fit create the optimizer with the new settings.
+    warm = _quiet(lambda: ours.set_params(warm_start=True, max_iter=1).fit(X, y))
+    assert warm._optimizer.learning_rate_init == 0.5
+
+
 def test_early_stopping_split_is_stratified():
     X = [[1, 2], [2, 3], [3, 4], [4, 5]]
     with pytest.raises(ValueError, match="least populated class"):
