@@ -8,6 +8,8 @@ held to the same standard, so a result never depends on which path ran; nor on t
 number of OpenMP threads.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -484,10 +486,58 @@ def test_kernel_threads_follow_the_openmp_limit_of_threadpoolctl():
             assert _kernels.max_threads() == limit
 
 
-def test_kernels_run_serially_without_openmp_and_say_so():
-    assert _fused.OPENMP == _kernels.OPENMP
-    if not _kernels.OPENMP:
-        assert _kernels.max_threads() == 1
+_SERIAL_CHECK = """
+import numpy as np
+from skperceptron import MLPClassifier, _kernels
+assert _kernels.__file__.startswith({root!r}), _kernels.__file__
+assert not _kernels.OPENMP and _kernels.max_threads() == 1
+rng = np.random.default_rng(0)
+arrays = [rng.standard_normal(200_003) for _ in range(3)] + [rng.random(200_003)]
+results = []
+for n_threads in (1, 4):  # asking for threads runs serially, with the same bits
+    theta, g, m, v = (a.copy() for a in arrays)
+    _kernels.adam_update(theta, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 0, 1.0, n_threads)
+    results.append(theta)
+assert np.array_equal(results[0], results[1])
+X = np.random.default_rng(1).standard_normal((300, 6))
+y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+est = MLPClassifier((16,), max_iter=3, random_state=0).fit(X, y)
+np.save({out!r}, np.concatenate([c.ravel() for c in est.coefs_ + est.intercepts_]))
+"""
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_build_without_openmp_runs_serially_with_the_same_results(tmp_path):
+    # The package built with SKPERCEPTRON_OPENMP=0 (what a compiler without OpenMP
+    # gets) into a temporary copy, run in a subprocess: it says it is serial, ignores
+    # thread requests, and trains the same model, bit for bit, as this build.
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import skperceptron
+    from skperceptron import MLPClassifier
+
+    pytest.importorskip("Cython")
+    source = Path(skperceptron.__file__).parent
+    root = tmp_path / "serial"
+    shutil.copytree(source, root / "skperceptron",
+                    ignore=shutil.ignore_patterns("*.so", "*.c", "__pycache__"))
+    shutil.copy(source.parent / "setup.py", root)
+    env = {**os.environ, "SKPERCEPTRON_OPENMP": "0"}
+    subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=root,
+                   env=env, check=True, capture_output=True)
+    out = tmp_path / "weights.npy"
+    code = _SERIAL_CHECK.format(root=str(root), out=str(out))
+    subprocess.run([sys.executable, "-c", code], cwd=root, env={**env, "PYTHONPATH": str(root)},
+                   check=True)
+
+    X = np.random.default_rng(1).standard_normal((300, 6))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    est = MLPClassifier((16,), max_iter=3, random_state=0).fit(X, y)
+    expected = np.concatenate([c.ravel() for c in est.coefs_ + est.intercepts_])
+    assert_bitwise(np.load(out), expected)
 
 
 # ------------------------------------------------------------ whole fits
