@@ -90,11 +90,21 @@ def initial_weights(coef_init, intercept_init, n_columns, n_features, dtype):
     return coef, intercept
 
 
+def dense_coef(coef):
+    """``coef_`` as an ndarray (after ``sparsify()`` it is a CSR matrix)."""
+    return coef.toarray() if sp.issparse(coef) else coef
+
+
+def _dense(product):
+    return np.asarray(product.toarray() if sp.issparse(product) else product, dtype=np.float64)
+
+
 def scores(X, coef, intercept):
-    """``X @ coef.T + intercept`` as 2-D float64; rows that overflow to NaN are redone
-    with the row and the weights scaled to unit size first, giving ``+-inf``."""
+    """``X @ coef.T + intercept`` as 2-D float64 (``X`` and ``coef`` dense or sparse);
+    rows that overflow to NaN are redone with the row and the weights scaled to unit
+    size first, giving ``+-inf``."""
     with np.errstate(over="ignore", invalid="ignore"):
-        scores = np.asarray(X @ coef.T, dtype=np.float64) + intercept
+        scores = _dense(X @ coef.T) + intercept
         bad = np.flatnonzero(np.isnan(scores).any(axis=1))
         if bad.size:
             rows = X[bad]
@@ -102,9 +112,9 @@ def scores(X, coef, intercept):
             size = np.asarray(size.toarray() if sp.issparse(size) else size,
                               dtype=np.float64).reshape(-1, 1)
             size[size == 0] = 1.0
-            top = float(np.max(np.abs(coef))) or 1.0
+            top = float(abs(coef).max()) or 1.0
             unit = rows.multiply(1.0 / size) if sp.issparse(rows) else rows / size
-            inner = np.asarray(unit @ (coef / top).T, dtype=np.float64)
+            inner = _dense(unit @ (coef / top).T)
             scores[bad] = size * (top * inner) + intercept
     return scores
 

@@ -59,7 +59,7 @@ class PerceptronFitting:
                 "from the fitted coef_; set warm_start=False to fit a new model."
             )
         if warm:
-            coef_init, intercept_init = self.coef_, self.intercept_
+            coef_init, intercept_init = data.dense_coef(self.coef_), self.intercept_
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True,
             allow_all_zero_weights=self.early_stopping,

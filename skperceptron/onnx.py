@@ -19,6 +19,7 @@ through one reader per estimator; the tests enforce that list.
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 try:
@@ -147,7 +148,8 @@ def read_network(model):
 def read_linear(model):
     """The fitted perceptron, from the attributes in FITTED_ATTRIBUTES."""
     check_is_fitted(model)
-    coef, intercept = np.asarray(model.coef_), np.asarray(model.intercept_)
+    coef = model.coef_.toarray() if sp.issparse(model.coef_) else model.coef_  # sparsify()
+    coef, intercept = np.asarray(coef), np.asarray(model.intercept_)
     temperature, classes = float(model.temperature_), model.classes_
     if not temperature > 0:
         raise ValueError(f"temperature_ must be positive, got {temperature}.")

@@ -340,3 +340,42 @@ def test_fitted_state_is_plain_data():
             assert isinstance(value, plain), name
     clone = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(clone.predict_proba(X_MC), clf.predict_proba(X_MC))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_sparsify_and_densify_as_sklearn(n_classes):
+    # scikit-learn's SparseCoefMixin: coef_ becomes a CSR matrix of the same weights
+    # (sparse with penalty="l1"), scores agree to round-off, densify gives the array
+    # back, and training continues from the weights as if nothing had happened.
+    X, y = make_classification(300, 40, n_informative=5, n_classes=n_classes, random_state=0)
+    params = dict(penalty="l1", alpha=0.01, random_state=0)
+    ours = PerceptronClassifier(**params).fit(X, y)
+    ref = Perceptron(**params).fit(X, y)
+    dense, scores = ours.coef_.copy(), ours.decision_function(X)
+    assert ours.sparsify() is ours and sp.issparse(ours.coef_)
+    ref.sparsify()
+    assert ours.coef_.nnz == ref.coef_.nnz < dense.size / 2
+    np.testing.assert_array_equal(ours.coef_.toarray(), ref.coef_.toarray())
+    np.testing.assert_allclose(ours.decision_function(X), scores, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.decision_function(X), ref.decision_function(X),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    assert ours.densify() is ours and isinstance(ours.coef_, np.ndarray)
+    np.testing.assert_array_equal(ours.coef_, dense)
+
+    continued = PerceptronClassifier(**params).fit(X, y)
+    continued.partial_fit(X, y)
+    ours.sparsify().partial_fit(X, y)
+    assert isinstance(ours.coef_, np.ndarray)
+    np.testing.assert_array_equal(ours.coef_, continued.coef_)
+    with pytest.raises(sklearn.exceptions.NotFittedError, match="before sparsifying"):
+        PerceptronClassifier().sparsify()
+
+
+def test_a_sparsified_model_exports_to_onnx():
+    pytest.importorskip("onnxruntime")
+    from skperceptron.onnx import to_onnx
+
+    X, y = make_classification(100, 8, n_classes=3, n_informative=4, random_state=0)
+    est = PerceptronClassifier(penalty="l1", alpha=0.01, random_state=0).fit(X, y)
+    to_onnx(est.sparsify(), X[:20])  # checks the graph against predict and predict_proba
