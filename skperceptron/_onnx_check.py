@@ -88,8 +88,28 @@ def run_onnx(onnx_model, X):
     """
     payload = onnx_model if isinstance(onnx_model, bytes) else onnx_model.SerializeToString()
     session = onnxruntime.InferenceSession(payload, providers=["CPUExecutionProvider"])
+    graph_input = session.get_inputs()[0]
+    _check_graph_input(graph_input, X)
     names = [o.name for o in session.get_outputs()]
-    return dict(zip(names, session.run(None, {session.get_inputs()[0].name: X}), strict=True))
+    return dict(zip(names, session.run(None, {graph_input.name: X}), strict=True))
+
+
+_ONNX_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64}
+
+
+def _check_graph_input(graph_input, X):
+    """A ValueError naming the mismatch, where onnxruntime would raise its own
+    InvalidArgument: the wrong width or dtype for the graph's input."""
+    X = np.asarray(X)
+    width = graph_input.shape[-1] if graph_input.shape else None
+    if X.ndim != 2 or (isinstance(width, int) and X.shape[1] != width):
+        raise ValueError(f"X has shape {X.shape}, but the ONNX graph expects "
+                         f"(n_samples, {width}).")
+    dtype = _ONNX_TYPES.get(graph_input.type)
+    if dtype is not None and X.dtype != dtype:
+        raise ValueError(f"X has dtype {X.dtype}, but the ONNX graph expects "
+                         f"{np.dtype(dtype).name}; convert X or export the model "
+                         f"from a {np.dtype(dtype).name} sample.")
 
 
 def expected_outputs(model, X, raw_scores=False):

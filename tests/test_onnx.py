@@ -28,6 +28,7 @@ from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
     load_digits,
+    load_iris,
     make_classification,
     make_multilabel_classification,
     make_regression,
@@ -523,3 +524,20 @@ def test_onnx_modules_import_downward():
         used = {n.module.split(".")[0] for n in ast.walk(tree)
                 if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module}
         assert used <= modules, (name, used - modules)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_data_of_the_wrong_width_or_dtype_is_a_clear_error(dtype):
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(dtype)
+    model = PerceptronClassifier(random_state=0).fit(X, y)
+    onx = sko.to_onnx(model, X)
+    other = np.float64 if dtype == np.float32 else np.float32
+    for bad, message in [(X[:, :3], r"shape \(150, 3\).*\(n_samples, 4\)"),
+                         (X[0], r"shape \(4,\)"),
+                         (X.astype(other), f"dtype {np.dtype(other).name}.*expects "
+                                           f"{np.dtype(dtype).name}")]:
+        with pytest.raises(ValueError, match=message):
+            sko.run_onnx(onx, bad)
+    with pytest.raises(ValueError, match="features|shape"):
+        sko.check_onnx(onx, model, X[:, :3])
