@@ -43,7 +43,7 @@ from ._optimizers import OptimizerSettings, make_optimizer
 from ._options import MLP_PARAMETER_CONSTRAINTS, STOCHASTIC_SOLVERS
 from ._persistence import VersionedStateMixin
 from ._prediction import PredictionMixin
-from ._state import interrupted_early, transactional
+from ._state import interrupted_early, interruptible, transactional
 from ._threads import full_batch_thread_limit
 from ._validation import (
     ARRAY_API_SUPPORTED,
@@ -113,6 +113,7 @@ class BaseMultilayerPerceptron(
         return sample_weight
 
     # ------------------------------------------------------------------ _fit
+    @interruptible
     def _fit_with_callbacks(self, X, y, sample_weight, **validation):
         """``fit`` as the root task of scikit-learn's callbacks (no cost without them)."""
         return run_fit(

@@ -15,7 +15,7 @@ from ._base import BaseMultilayerPerceptron, stochastic_solver
 from ._class_labels import ClassLabelsMixin
 from ._docs import fill_doc
 from ._options import CLASSIFIER_CONSTRAINTS
-from ._state import store_init_params
+from ._state import interruptible, store_init_params
 from ._validation import _fit_context, namespace_and_device
 
 
@@ -144,6 +144,7 @@ class MLPClassifier(ClassifierMixin, ClassLabelsMixin, BaseMultilayerPerceptron)
 
     @available_if(stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with one epoch over the given data.
 

@@ -25,6 +25,7 @@ from ._perceptron_data import dense_coef, scores
 from ._perceptron_docs import fill_doc
 from ._perceptron_fit import PerceptronFitting
 from ._persistence import VersionedStateMixin
+from ._state import interruptible
 from ._validation import Interval, StrOptions, _fit_context, check_is_fitted, validate_input
 
 
@@ -136,6 +137,7 @@ class PerceptronClassifier(
 
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the perceptron for up to ``max_iter`` epochs.
 
@@ -166,6 +168,7 @@ class PerceptronClassifier(
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over the given rows, continuing from the current weights.
 
@@ -298,7 +301,8 @@ class PerceptronClassifier(
         products of ``decision_function`` then cost memory and time in proportion to the
         nonzeros. The scores agree with the dense ones to round-off (the sparse product
         adds in another order). Training continues from the weights either way
-        (``partial_fit``, ``warm_start``) and leaves a dense ``coef_``.
+        (``partial_fit``, ``warm_start``) and leaves a dense ``coef_``. A model saved
+        with skops while sparse also asks to trust SciPy's ``csr_matrix``.
 
         Returns
         -------

@@ -9,7 +9,7 @@ from sklearn.utils.validation import column_or_1d
 from ._base import BaseMultilayerPerceptron, stochastic_solver
 from ._docs import fill_doc
 from ._options import REGRESSOR_CONSTRAINTS
-from ._state import store_init_params
+from ._state import interruptible, store_init_params
 from ._validation import _fit_context, namespace_and_device
 
 
@@ -133,6 +133,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     @available_if(stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
+    @interruptible
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with one epoch over the given data.
 

@@ -7,7 +7,9 @@
   call never damages a fitted model. This relies on training never mutating stored
   arrays in place (the loops work on copies of the weights and optimizer state).
   A Ctrl-C before the first epoch completed (:func:`interrupted_early`) is not an
-  error: the attributes are put back and the call warns and returns the estimator.
+  error: the attributes are put back, and :func:`interruptible` (around the public
+  ``fit`` / ``partial_fit``, above the callbacks' root task, which sees a failed fit)
+  warns and returns the estimator.
 - :class:`VersionedStateMixin` (defined in :mod:`skperceptron._persistence`, re-exported
   here) stamps the skperceptron version into pickled state and warns with
   :class:`InconsistentVersionWarning` when another version loads it, as scikit-learn
@@ -23,6 +25,7 @@ __all__ = [
     "InconsistentVersionWarning",
     "InterruptedEarly",
     "VersionedStateMixin",
+    "interruptible",
     "interrupted_early",
     "store_init_params",
     "transactional",
@@ -39,9 +42,10 @@ def store_init_params(estimator, params):
 class InterruptedEarly(Exception):
     """Ctrl-C before a training call completed its first epoch: nothing was learned.
 
-    Raised inside a :func:`transactional` method, it does not propagate: the method's
-    attributes are restored and it warns (``UserWarning``, this message) and returns
-    the estimator, as after an interrupt in a later epoch, which keeps that epoch."""
+    Raised inside a :func:`transactional` method (which restores the attributes) below
+    an :func:`interruptible` one, which warns (``UserWarning``, this message) and
+    returns the estimator, as after an interrupt in a later epoch, which keeps that
+    epoch."""
 
 
 def interrupted_early(estimator, fitted_attribute):
@@ -54,20 +58,30 @@ def interrupted_early(estimator, fitted_attribute):
 
 
 def transactional(method):
-    """Restore the estimator's attributes if ``method`` raises (any exception); on
-    :class:`InterruptedEarly`, restore them, warn and return the estimator."""
+    """Restore the estimator's attributes if ``method`` raises (any exception)."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         saved = dict(self.__dict__)
         try:
             return method(self, *args, **kwargs)
-        except BaseException as error:
+        except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved)
-            if not isinstance(error, InterruptedEarly):
-                raise
-            warnings.warn(str(error), UserWarning, stacklevel=2)
+            raise
+
+    return wrapper
+
+
+def interruptible(method):
+    """Warn and return the estimator when ``method`` raises :class:`InterruptedEarly`."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except InterruptedEarly as interrupted:
+            warnings.warn(str(interrupted), UserWarning, stacklevel=2)
             return self
 
     return wrapper

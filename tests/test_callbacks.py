@@ -267,6 +267,31 @@ def test_failure_tears_callbacks_down_and_keeps_the_model(make, failure):
     np.testing.assert_array_equal(est.decision_function(X_DIG), reference)
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_an_interrupt_before_the_first_epoch_ends_no_task(solver, monkeypatch):
+    # Nothing was learned: the callbacks are torn down without the root task's end (a
+    # logger records a failed fit, not a finished one), and the model stays as it was.
+    from skperceptron._network import Objective
+
+    est = _fit_quietly(_mlp(solver, max_iter=3), X_DIG, Y_DIG)
+    before = {k: pickle.dumps(v) for k, v in vars(est).items()}
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Objective, "value_and_grad", interrupted)
+    monkeypatch.setattr(Objective, "value_and_data_grad", interrupted)
+    recorder = Recorder()
+    est.set_callbacks(recorder)
+    with pytest.warns(UserWarning, match="before the first epoch completed"):
+        assert est.fit(X_DIG, Y_DIG) is est
+    assert recorder.count("setup") == recorder.count("teardown") == 1
+    assert ("end", "fit") not in recorder.events
+    assert recorder.count(("end", "epoch")) == 0
+    for name, value in before.items():
+        assert pickle.dumps(getattr(est, name)) == value, name
+
+
 def test_interpreter_exits_after_a_failing_fit_with_progress_bar():
     code = (
         "import numpy as np\n"
