@@ -71,8 +71,8 @@ def initial_weights(coef_init, intercept_init, n_columns, n_features, dtype):
         coef = np.zeros((n_columns, n_features), dtype=dtype)
     else:
         coef = np.array(coef_init, dtype=dtype, order="C")
-        if coef.size == n_columns * n_features:
-            coef = coef.reshape(-1, n_features)
+        if n_columns == 1 and coef.shape == (n_features,):  # binary: one row, as 1-D
+            coef = coef.reshape(1, n_features)
         if coef.shape != (n_columns, n_features):
             raise ValueError(
                 f"coef_init has shape {np.shape(coef_init)}; expected "

@@ -526,8 +526,9 @@ def test_a_build_without_openmp_runs_serially_with_the_same_results(tmp_path):
                     ignore=shutil.ignore_patterns("*.so", "*.c", "__pycache__"))
     shutil.copy(source.parent / "setup.py", root)
     env = {**os.environ, "SKPERCEPTRON_OPENMP": "0"}
-    subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=root,
-                   env=env, check=True, capture_output=True)
+    build = subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
+                           cwd=root, env=env, capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout + build.stderr
     out = tmp_path / "weights.npy"
     code = _SERIAL_CHECK.format(root=str(root), out=str(out))
     subprocess.run([sys.executable, "-c", code], cwd=root, env={**env, "PYTHONPATH": str(root)},

@@ -407,6 +407,18 @@ def test_partial_fit_keeps_the_optimizer_settings_of_its_first_call(solver):
     assert warm._optimizer.learning_rate_init == 0.5
 
 
+@pytest.mark.parametrize("limit", [dict(max_iter=3), dict(max_iter=200, max_fun=5)])
+def test_lbfgs_convergence_warning_is_sklearns(limit):
+    X, y = _scaled(load_iris)
+    messages = []
+    for Estimator in (MLPClassifier, SkMLPClassifier):
+        with pytest.warns(ConvergenceWarning) as caught:
+            Estimator(hidden_layer_sizes=(5,), solver="lbfgs", random_state=0, **limit).fit(X, y)
+        messages.append([str(w.message) for w in caught])
+    assert messages[0] == messages[1]
+    assert ("Increase the number of iterations" in messages[0][0]) == ("max_fun" not in limit)
+
+
 def test_early_stopping_split_is_stratified():
     X = [[1, 2], [2, 3], [3, 4], [4, 5]]
     with pytest.raises(ValueError, match="least populated class"):

@@ -328,8 +328,25 @@ def test_partial_fit_argument_errors():
         PerceptronClassifier(class_weight="balanced").partial_fit(
             X_MC, Y_MC, classes=[0, 1, 2]
         )
-    with pytest.raises(ValueError, match="coef_init"):
-        PerceptronClassifier().fit(X_MC, Y_MC, coef_init=np.zeros((2, 12)))
+    n_classes, n_features = len(np.unique(Y_MC)), X_MC.shape[1]
+    for shape in [(2, n_features), (n_features, n_classes), (n_classes * n_features,)]:
+        with pytest.raises(ValueError, match=r"coef_init has shape .*; expected"):
+            PerceptronClassifier().fit(X_MC, Y_MC, coef_init=np.zeros(shape))
+
+
+@pytest.mark.parametrize("X_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_decision_function_dtype_is_sklearns(n_classes, X_dtype):
+    # X @ coef_.T + intercept_ in numpy's promotion: a float32 model scores float32
+    # data in float32, except where scikit-learn's float64 binary intercept_ promotes.
+    X, y = make_classification(60, 5, n_informative=3, n_classes=n_classes, random_state=0)
+    X = X.astype(np.float32)
+    ours = PerceptronClassifier(random_state=0).fit(X, y)
+    ref = Perceptron(random_state=0).fit(X, y)
+    X_test = X.astype(X_dtype)
+    assert ours.decision_function(X_test).dtype == ref.decision_function(X_test).dtype
+    np.testing.assert_allclose(ours.decision_function(X_test), ref.decision_function(X_test),
+                               rtol=1e-6)
 
 
 def test_fitted_state_is_plain_data():
