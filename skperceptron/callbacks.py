@@ -3,7 +3,7 @@
 Import this module explicitly (``from skperceptron.callbacks import MLflowLogger``);
 the package root never imports it, and :mod:`mlflow` is imported only when a logger is
 created (install ``skperceptron[tracking]``: ``mlflow-skinny``, plus ``sqlalchemy``
-for a sqlite store).
+and ``alembic`` for a sqlite store).
 """
 
 import copy

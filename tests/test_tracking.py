@@ -200,3 +200,15 @@ def test_package_root_does_not_import_the_callbacks():
         cwd=os.path.dirname(os.path.dirname(skperceptron.__file__)),
     ).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_a_sqlite_store_works_with_the_tracking_extra(tmp_path):
+    # The extra's sqlalchemy and alembic are what MLflow's SQL store needs.
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    est = MLPClassifier((8,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.set_callbacks(MLflowLogger(tracking_uri=uri)).fit(X, Y)
+    (run,) = mlflow.MlflowClient(tracking_uri=uri).search_runs(["0"])
+    assert run.info.status == "FINISHED"
+    assert run.data.metrics["loss"] == pytest.approx(est.loss_)
