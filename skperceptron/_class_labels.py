@@ -48,7 +48,7 @@ class ClassLabelsMixin:
         if len(classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {classes_[0]!r}."
+                f"data, but the data contains only one class: {classes_[:1].tolist()[0]!r}."
             )
         self.classes_ = classes_
         self._target_kind = "binary" if len(classes_) == 2 else "multiclass"

@@ -72,9 +72,10 @@ SHARED_PARAMETERS = """\
         Whether 'sgd' uses Nesterov's momentum.
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for
-        single-label classification) and stop when the validation score stops
-        improving; the weights of the best epoch are restored. 'sgd' and 'adam' only.
+        Hold out ``validation_fraction`` of the training data (the rows
+        scikit-learn holds out for the same ``random_state``; stratified for a binary
+        target) and stop when the validation score stops improving; the weights of
+        the best epoch are restored. 'sgd' and 'adam' only.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
