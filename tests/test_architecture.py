@@ -50,7 +50,7 @@ ALLOWED = {
     "_perceptron_fit": {"_calibration", "_perceptron_data", "_perceptron_training", "_state",
                         "_validation"},
     "_perceptron": {"_callbacks", "_calibration", "_perceptron_data", "_perceptron_docs",
-                    "_perceptron_fit", "_persistence", "_validation"},
+                    "_perceptron_fit", "_persistence", "_state", "_validation"},
     "_docs": set(),
     "_regressor": {"_base", "_docs", "_options", "_state", "_validation"},
     "_class_labels": {"_validation"},
