@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._solvers import DIVERGED, INTERRUPTED, MAX_EPOCHS, NOT_CONVERGED
+from ._validation import lbfgs_warning_text
 
 NON_FINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may contain large "
@@ -45,7 +46,7 @@ def warn_stochastic(result, max_iter):
 
 def warn_lbfgs(result, max_iter):
     """Warn for how L-BFGS ended (a hook's stop request is silent); a lack of
-    convergence in scikit-learn's words (``sklearn.utils.optimize``)."""
+    convergence in the installed scikit-learn's words."""
     if result.stop_reason == INTERRUPTED:
         warnings.warn(
             "Training interrupted by user; keeping the best weights evaluated so far.",
@@ -53,14 +54,10 @@ def warn_lbfgs(result, max_iter):
         )
         return
     if result.stop_reason == NOT_CONVERGED:
-        message = (f"lbfgs failed to converge after {result.n_iter} iteration(s) "
-                   f"(status={result.status}):\n{result.message}\n")
-        if result.n_iter == max_iter:  # stopped by the iteration limit
-            message += ("\nIncrease the number of iterations to improve the convergence "
-                        f"(max_iter={max_iter}).")
-        message += ("\nYou might also want to scale the data as shown in:\n"
-                    "    https://scikit-learn.org/stable/modules/preprocessing.html")
-        warnings.warn(message, ConvergenceWarning)
+        warnings.warn(
+            lbfgs_warning_text(result.n_iter, result.status, result.message, max_iter),
+            ConvergenceWarning,
+        )
     if not result.finite:
         warnings.warn(
             "lbfgs reached non-finite weights or loss; keeping the best finite point it "

@@ -7,7 +7,9 @@ one-file change and no copy of a private helper lives in this package.
 """
 
 import inspect
+import warnings
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,6 +29,7 @@ from sklearn.utils.multiclass import (  # noqa: F401
     type_of_target,
     unique_labels,
 )
+from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight as _sklearn_check_sample_weight
 from sklearn.utils.validation import (  # noqa: F401
     check_is_fitted,
@@ -107,6 +110,17 @@ def _check_sample_weight(
     if not allow_all_zero_weights and not sample_weight.any():
         raise ValueError("Sample weights must contain at least one non-zero number.")
     return sample_weight
+
+
+def lbfgs_warning_text(n_iter, status, message, max_iter):
+    """The installed scikit-learn's ConvergenceWarning text for an L-BFGS run that ended
+    with ``status`` (nonzero) after ``n_iter`` iterations (its words change between
+    releases, so they are asked for, not copied)."""
+    result = SimpleNamespace(status=status, nit=n_iter, message=message)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _check_optimize_result("lbfgs", result, max_iter)
+    return str(caught[0].message)
 
 
 def check_class_weights(weights, class_weight):

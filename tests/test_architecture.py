@@ -32,7 +32,7 @@ ALLOWED = {
     "_prediction": {"_activations", "_network", "_network_array", "_validation"},
     "_early_stopping": {"_fitted", "_network", "_network_array", "_solvers", "_validation"},
     "_architecture": {"_activations", "_validation"},
-    "_convergence": {"_solvers"},
+    "_convergence": {"_solvers", "_validation"},
     "_fitted": {"_losses", "_network", "_network_array", "_solvers", "_validation"},
     "_base": {"_architecture", "_batches", "_callbacks", "_convergence", "_fitted",
               "_early_stopping", "_initialization", "_losses", "_network", "_network_array",

@@ -415,8 +415,9 @@ def test_lbfgs_convergence_warning_is_sklearns(limit):
         with pytest.warns(ConvergenceWarning) as caught:
             Estimator(hidden_layer_sizes=(5,), solver="lbfgs", random_state=0, **limit).fit(X, y)
         messages.append([str(w.message) for w in caught])
+    # The installed scikit-learn's words, whichever release it is.
     assert messages[0] == messages[1]
-    assert ("Increase the number of iterations" in messages[0][0]) == ("max_fun" not in limit)
+    assert len(messages[0]) == 1 and messages[0][0].startswith("lbfgs failed to converge")
 
 
 def test_early_stopping_split_is_stratified():

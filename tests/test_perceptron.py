@@ -365,7 +365,10 @@ def test_sparsify_and_densify_as_sklearn(n_classes):
     # (sparse with penalty="l1"), scores agree to round-off, densify gives the array
     # back, and training continues from the weights as if nothing had happened.
     X, y = make_classification(300, 40, n_informative=5, n_classes=n_classes, random_state=0)
-    params = dict(penalty="l1", alpha=0.01, random_state=0)
+    # A fixed number of epochs in a fixed order: scikit-learn < 1.8 seeds each class's
+    # shuffle differently and stops at other epochs.
+    params = dict(penalty="l1", alpha=0.01, shuffle=False, tol=None, max_iter=10,
+                  random_state=0)
     ours = PerceptronClassifier(**params).fit(X, y)
     ref = Perceptron(**params).fit(X, y)
     dense, scores = ours.coef_.copy(), ours.decision_function(X)
