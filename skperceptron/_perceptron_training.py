@@ -77,6 +77,7 @@ class Saved:
     b: np.ndarray
     ab: np.ndarray
     state: np.ndarray
+    margins: np.ndarray  # saved by ``_one_epoch`` (the pass saves the others)
 
 
 @dataclass
@@ -203,12 +204,13 @@ def _make_blocks(rows, class_weight, start, settings, rule, record_margins):
             codes = rows.y_code
         else:  # one class against the rest, coded as a binary problem
             codes = (rows.y_code == cols.start).astype(np.intp)
+        margins = np.empty((n_rows if record_margins else 0, width))
         saved = Saved(W.copy(), AW.copy(), Q.copy(), *(saved_shared[n][cols] for n in
-                                                      ("b", "ab", "state")))
+                                                      ("b", "ab", "state")),
+                      np.empty_like(margins))
         blocks.append(Block(
             cols, codes, W, shared["b"][cols], AW, shared["ab"][cols], Q, state,
-            shared["active"][cols], pos[cols], neg[cols],
-            np.empty((n_rows if record_margins else 0, width)), saved,
+            shared["active"][cols], pos[cols], neg[cols], margins, saved,
             seed, np.arange(n_rows, dtype=np.intp) if seed is not None else order,
             start.t, {**rule, "binary": width == 1}, np.zeros((5, width)),
         ))
@@ -267,6 +269,8 @@ class _Loop:
                     else block.order
             else:
                 order = block.order
+            # The temperature is fitted on the last completed epoch's margins.
+            block.saved.margins[...] = block.margins
             t, finite = _perceptron_fast.epoch(self.rows, block, block.rule, order, block.t)
             block.t = t
             if not finite:
@@ -358,7 +362,7 @@ class _Loop:
         for block in self.blocks:
             if (epochs[block.columns] != before[block.columns]).any():
                 saved = block.saved
-                for name in ("W", "AW", "Q", "b", "ab", "state"):
+                for name in ("W", "AW", "Q", "b", "ab", "state", "margins"):
                     getattr(block, name)[...] = getattr(saved, name)
 
 

@@ -41,6 +41,8 @@ def _assert_same_model(a, b):
     np.testing.assert_array_equal(a.coef_, b.coef_)
     np.testing.assert_array_equal(a.intercept_, b.intercept_)
     assert (a.n_iter_, a.t_) == (b.n_iter_, b.t_)
+    # The temperature is fitted on the last completed epoch's progressive scores.
+    assert a.temperature_ == b.temperature_
 
 
 class _InterruptingHooks:
