@@ -114,6 +114,7 @@ class BaseMultilayerPerceptron(
 
     # ------------------------------------------------------------------ _fit
     @interruptible
+    @transactional  # also around the callbacks: one failing after training fails fit
     def _fit_with_callbacks(self, X, y, sample_weight, **validation):
         """``fit`` as the root task of scikit-learn's callbacks (no cost without them)."""
         return run_fit(

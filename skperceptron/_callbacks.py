@@ -22,7 +22,9 @@ around ``fit``, keyed on attributes of the estimator (``_callback_fit_ctx``). Ou
 delete those keys and leave, e.g., ``ProgressBar``'s monitor thread running forever.
 :func:`run_fit` therefore opens and tears down the root task itself, in its own
 ``finally`` (through the public :func:`sklearn.callback.with_callbacks`), wherever the
-transactional snapshot is taken.
+transactional snapshot is taken. The estimators take one snapshot inside
+:func:`run_fit` and one around it, so that a callback failing at the root task's end
+or in its teardown fails ``fit`` and leaves the previous model too.
 
 Without callbacks :func:`run_fit` passes ``hooks=None``: the loops do no extra work.
 """

@@ -25,7 +25,7 @@ from ._perceptron_data import dense_coef, scores
 from ._perceptron_docs import fill_doc
 from ._perceptron_fit import PerceptronFitting
 from ._persistence import VersionedStateMixin
-from ._state import interruptible
+from ._state import interruptible, transactional
 from ._validation import Interval, StrOptions, _fit_context, check_is_fitted, validate_input
 
 
@@ -138,6 +138,7 @@ class PerceptronClassifier(
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
     @interruptible
+    @transactional  # also around the callbacks: one failing after training fails fit
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit the perceptron for up to ``max_iter`` epochs.
 
@@ -160,7 +161,9 @@ class PerceptronClassifier(
             Fitted estimator.
         """
         # Each epoch is a callback task (scikit-learn >= 1.9); run_fit owns the
-        # callbacks' teardown, so the transactional snapshot is taken inside it.
+        # callbacks' teardown, so a transactional snapshot is taken inside it (the
+        # fitted state) and one outside it (a failure at the root task's end or in a
+        # teardown; run_fit has removed scikit-learn's bookkeeping by then).
         return run_fit(
             self,
             lambda hooks: self._fit(X, y, coef_init, intercept_init, sample_weight, hooks),

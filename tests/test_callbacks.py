@@ -37,7 +37,10 @@ Y_REG = Y_REG / Y_REG.std()
 
 
 class Recorder:
-    """Records every hook call, the epoch models, and optionally stops or fails."""
+    """Records every hook call, the epoch models, and optionally stops or fails.
+
+    ``fail_at``: an epoch number, ``"fit"`` (the root task's end, after the last epoch)
+    or ``"teardown"``."""
 
     def __init__(self, stop_at=None, fail_at=None):
         self.stop_at, self.fail_at = stop_at, fail_at
@@ -48,6 +51,8 @@ class Recorder:
 
     def teardown(self, estimator, context):
         self.events.append("teardown")
+        if self.fail_at == "teardown":
+            raise RuntimeError("callback failed in teardown")
 
     def on_fit_task_begin(self, estimator, context):
         self.events.append(("begin", context.task_name))
@@ -55,6 +60,8 @@ class Recorder:
     def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
         self.events.append(("end", context.task_name))
         if context.task_name != "epoch":
+            if self.fail_at == "fit":
+                raise RuntimeError("callback failed at the end of fit")
             return False
         if fitted_estimator is not None:
             self.models.append(fitted_estimator)
@@ -243,16 +250,19 @@ def test_perceptron_callbacks_only_observe(params):
     ],
     ids=["adam", "lbfgs", "perceptron"],
 )
-@pytest.mark.parametrize("failure", ["bad-input", "callback"])
+@pytest.mark.parametrize("failure", ["bad-input", "callback", "fit-end", "teardown"])
 def test_failure_tears_callbacks_down_and_keeps_the_model(make, failure):
+    # A callback failing after the last epoch (the root task's end, teardown) fails
+    # the call as well: the previous model is kept, not the one just trained.
     est = _fit_quietly(make(), X_DIG, Y_DIG)
     # Serialised, so that an array changed in place by the failed fit cannot compare
     # equal to itself; lists of arrays (``coefs_``) are covered too.
     before = {k: pickle.dumps(v) for k, v in vars(est).items()}
     reference = est.decision_function(X_DIG)
-    recorder = Recorder(fail_at=2 if failure == "callback" else None)
+    fail_at = {"bad-input": None, "callback": 2, "fit-end": "fit", "teardown": "teardown"}
+    recorder = Recorder(fail_at=fail_at[failure])
     est.set_callbacks(ProgressBar(), recorder)
-    X = X_DIG.copy()
+    X = X_DIG[::-1].copy()  # rows in another order: a fit that went through differs
     if failure == "bad-input":
         X[0, 0] = np.nan
     with pytest.raises((ValueError, RuntimeError)):
