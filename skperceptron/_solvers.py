@@ -298,10 +298,12 @@ def stochastic(fun, theta, batches, optimizer, progress, settings, hooks=None):
             record = _close_epoch(progress, loss, theta, validation, batches.n_samples, n_epochs)
             if settings.verbose:
                 _print_epoch(record)
-            if settings.stop_rule.observe(progress, record):
-                best_theta[:] = theta
             ended = None
             if np.isfinite(loss) and is_finite(theta):
+                # Only a finite epoch can be the best one: a user's scorer may rate
+                # the fallback predictions of non-finite weights highly.
+                if settings.stop_rule.observe(progress, record):
+                    best_theta[:] = theta
                 finite_epochs += 1
                 last_finite[:] = theta
                 optimizer.epoch_end(progress.t)

@@ -164,6 +164,36 @@ def test_divergence_keeps_last_finite_epoch():
     np.testing.assert_array_equal(theta, seen[3 * n_batches])
 
 
+def test_a_diverged_epoch_is_never_the_best_one():
+    # A user's scorer may rate the fallback predictions of non-finite weights highly
+    # (here 0.9 for the diverged epoch 4): the best finite epoch, 2, is restored.
+    X, Y = _linear_problem()
+    theta = np.zeros(n_params([4, 2]))
+    inner = Objective([4, 2], [], "squared_error", 0.0, np.float64, 50)
+    scores = iter([0.1, 0.5, 0.3, 0.9])
+    seen = []
+
+    def objective(t, Xb, Yb, sw):
+        value, grad = inner.value_and_grad(t, Xb, Yb, sw)
+        return value, grad * (np.inf if len(seen) == 3 else 1.0)  # epoch 4 overflows
+
+    def validation_score(t):
+        seen.append(t.copy())
+        return next(scores)
+
+    progress = Progress(validation_scores=[], best_validation_score=-np.inf, best_loss=None)
+    with np.errstate(all="ignore"):  # the overflowing step
+        result, progress = _run_stochastic(
+            theta, X, Y, SGD(theta, learning_rate_init=0.01), progress, fun=objective,
+            batch_size=50, max_iter=10, shuffle=False, validation_score=validation_score,
+        )
+    assert (result.n_epochs, result.finite_epochs) == (4, 3)
+    assert result.stop_reason == _solvers.DIVERGED
+    assert not np.isfinite(seen[3]).all()
+    assert progress.best_validation_score == 0.5
+    np.testing.assert_array_equal(theta, seen[1])
+
+
 def test_keyboard_interrupt_keeps_last_completed_epoch():
     X, Y = _linear_problem()
     theta = np.zeros(n_params([4, 2]))
