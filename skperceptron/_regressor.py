@@ -159,19 +159,21 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     def _encode_targets(self, y, *, first_pass, incremental, classes, dtype):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        Y = np.asarray(y, dtype=dtype).reshape(len(y), -1)
-        if self.loss == "poisson" and (Y < 0).any():
-            raise ValueError(
-                "Some value(s) of y are negative which is not allowed for Poisson "
-                "regression."
-            )
-        return Y
+        return self._check_poisson_targets(np.asarray(y, dtype=dtype).reshape(len(y), -1), "y")
 
     def _encode_validation_targets(self, y, dtype, n_outputs):
         y = np.asarray(y, dtype=dtype)
         Y = y.reshape(len(y), -1)
         if Y.shape[1] != n_outputs:
             raise ValueError("y_val has %d outputs, the model has %d." % (Y.shape[1], n_outputs))
+        return self._check_poisson_targets(Y, "y_val")
+
+    def _check_poisson_targets(self, Y, name):
+        if self.loss == "poisson" and (Y < 0).any():
+            raise ValueError(
+                f"Some value(s) of {name} are negative which is not allowed for Poisson "
+                "regression."
+            )
         return Y
 
     def _decode_targets(self, Y):

@@ -174,8 +174,12 @@ def test_single_class_is_refused_with_a_message(name):
 
 
 def test_poisson_refuses_negative_targets():
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="of y are negative"):
         MLPRegressor(loss="poisson").fit(X_OK, Y_REG)
+    counts = np.abs(Y_REG)
+    with pytest.raises(ValueError, match="of y_val are negative"):
+        MLPRegressor(loss="poisson", early_stopping=True).fit(
+            X_OK, counts, X_val=X_OK[:5], y_val=Y_REG[:5] - 10)
 
 
 @pytest.mark.parametrize(
