@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["LossCurveDisplay"]
 
@@ -34,6 +35,7 @@ def _final_estimator(estimator):
 
 
 def _curve_of(estimator, label):
+    check_is_fitted(estimator)
     model = _final_estimator(estimator)
     loss = getattr(model, "loss_curve_", None)
     if not loss:

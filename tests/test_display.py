@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -94,3 +94,10 @@ def test_lbfgs_has_no_curve_to_draw():
         LossCurveDisplay.from_estimator(est)
     with pytest.raises(ValueError, match="fitted search"):
         LossCurveDisplay.from_search(est, X, Y)
+
+
+def test_an_unfitted_model_is_not_fitted_not_lbfgs():
+    for unfitted in [MLPClassifier(), make_pipeline(StandardScaler(), MLPClassifier()),
+                     GridSearchCV(MLPClassifier(), {"alpha": [1e-4]})]:
+        with pytest.raises(NotFittedError):
+            LossCurveDisplay.from_estimator(unfitted)
