@@ -224,9 +224,25 @@ def namespace_and_device(array):
 
 def check_fitted_namespace(X, estimator, method):
     """scikit-learn's ``check_same_namespace`` against the fitted weights (``X`` must
-    be of the namespace and device the model was fitted on); a no-op before 1.9."""
+    be of the namespace and device the model was fitted on); with dispatch off, a
+    model holding another library's arrays is refused by name."""
+    if not get_config()["array_api_dispatch"]:
+        weights = getattr(estimator, "_reference_weights", None)
+        if _is_foreign_array(weights):
+            kind = f"{type(weights).__module__}.{type(weights).__name__}"
+            raise ValueError(DISPATCH_OFF_MESSAGE.format(
+                name=type(estimator).__name__, method=method, kind=kind))
+        return
     if ARRAY_API_SUPPORTED:
         check_same_namespace(X, estimator, attribute="_reference_weights", method=method)
+
+
+DISPATCH_OFF_MESSAGE = (
+    "{name}.{method}: the model holds {kind} arrays (it was fitted with "
+    "array_api_dispatch=True) and scikit-learn's array_api_dispatch is off. Call it "
+    "inside sklearn.config_context(array_api_dispatch=True), or move the model to "
+    "numpy first: sklearn.utils._array_api.move_estimator_to(model, numpy, 'cpu')."
+)
 
 
 def to_host(array):

@@ -344,6 +344,26 @@ def test_continued_training_refuses_another_namespace(space, classification, con
     assert_allclose(_host(model.coefs_[0]), before)  # the failed call changed nothing
 
 
+@pytest.mark.parametrize("method", [*METHODS, "partial_fit", "warm_start"])
+def test_a_device_model_with_dispatch_off_is_refused_by_name(space, classification, method):
+    # Outside config_context(array_api_dispatch=True) a model holding device arrays
+    # cannot work: the error says so (not a TypeError from deep inside numpy), and
+    # the model is untouched.
+    X, y = classification
+    with _dispatch():
+        model = MLPClassifier((8,), max_iter=2, warm_start=method == "warm_start",
+                              random_state=0).fit(_to(space, X), _to(space, y))
+        before = _host(model.coefs_[0])
+    name = {"warm_start": "fit"}.get(method, method)
+    args = (X,) if method in METHODS and method != "score" else (X, y)
+    for data in (args, tuple(_to(space, a) for a in args)):
+        with pytest.raises(ValueError, match=rf"MLPClassifier\.{name}: the model holds .* "
+                                             "array_api_dispatch is off"):
+            getattr(model, name)(*data)
+    with _dispatch():
+        assert_allclose(_host(model.coefs_[0]), before)
+
+
 @pytest.mark.parametrize("method", ["fit", "partial_fit", "predict", "predict_proba"])
 def test_complex_tensors_are_refused_as_numpy_ones_are(classification, method):
     # A complex tensor is not cast to real (dropping its imaginary part): it gets the
