@@ -15,6 +15,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from ._validation import convert_arrays, to_host
+
 __all__ = ["MLflowLogger"]
 
 _EPOCH_TASK = "epoch"
@@ -310,6 +312,9 @@ class MLflowLogger:
         model = copy.copy(model)
         for name in _CALLBACK_ATTRIBUTES:
             model.__dict__.pop(name, None)
+        # A model fitted on device arrays is saved as its numpy copy: the file then
+        # loads anywhere (the fitted model itself stays on the device).
+        model = convert_arrays(model, to_host)
         directory = Path(tempfile.mkdtemp())
         try:
             # Explicit requirements: MLflow's inference imports the model in a

@@ -42,7 +42,7 @@ ALLOWED = {
     "_calibration": set(),
     # The only importer of sklearn.callback; public callbacks and the display beside it.
     "_callbacks": {"_network", "_network_array", "_validation"},
-    "callbacks": set(),
+    "callbacks": {"_validation"},
     "_display": set(),
     "_perceptron_training": {"_perceptron_fast", "_validation"},
     "_perceptron_data": set(),

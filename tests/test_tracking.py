@@ -118,6 +118,25 @@ def test_lbfgs_iterations_and_the_saved_model(store, tmp_path):
     assert not hasattr(loaded, "_skl_callbacks")
 
 
+@pytest.mark.skipif(os.environ.get("SCIPY_ARRAY_API") != "1",
+                    reason="Array API dispatch needs SCIPY_ARRAY_API=1")
+def test_a_model_fitted_on_tensors_is_saved_as_numpy(store, tmp_path):
+    torch = pytest.importorskip("torch")
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    with sklearn.config_context(array_api_dispatch=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.set_callbacks(MLflowLogger(log_model=True)).fit(torch.asarray(X), torch.asarray(Y))
+        expected = est.predict_proba(torch.asarray(X)).numpy()
+    assert isinstance(est.coefs_[0], torch.Tensor)  # the fitted model stays on its device
+    (run,) = _runs(store)
+    assert run.info.status == "FINISHED"
+    local = store.download_artifacts(run.info.run_id, "model", str(tmp_path))
+    loaded = mlflow.sklearn.load_model(local)
+    assert all(isinstance(c, np.ndarray) for c in loaded.coefs_ + loaded.intercepts_)
+    # numpy's products against torch's: the same weights, round-off apart.
+    np.testing.assert_allclose(loaded.predict_proba(X), expected, rtol=1e-12)
+
+
 def test_a_failing_fit_ends_its_run_failed(store):
     bad = X.copy()
     bad[0, 0] = np.inf
