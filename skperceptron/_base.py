@@ -35,7 +35,7 @@ from ._early_stopping import (
     split_validation,
     validation_monitor,
 )
-from ._fitted import FittedStateMixin, Outcome, Start, TrainingData
+from ._fitted import FittedStateMixin, Outcome, Start, TrainingData, epoch_outcome
 from ._initialization import initial_theta
 from ._network import Objective, n_coef_params, objective_block_rows, pack
 from ._network_array import ArrayObjective, on_host
@@ -153,8 +153,6 @@ class BaseMultilayerPerceptron(
             # shuffle: the same random_state then holds out the same validation rows.
             start.shuffle_seed = int(random_state.randint(np.iinfo(np.int32).max))
         objective = self._training_objective(start, data)
-        if hooks is not None:
-            hooks.start_training(self._probe(start))
         with self._thread_limit(data, layer_units):
             if self.solver == "lbfgs":
                 outcome = self._fit_lbfgs(start, objective, data, hooks)
@@ -289,6 +287,9 @@ class BaseMultilayerPerceptron(
     # ---------------------------------------------------------------- solve
     def _fit_lbfgs(self, start, objective, data, hooks):
         fun = objective.value_and_grad if data.ops is None else on_host(objective)
+        # scipy's float64 iterate, in the model's dtype (as fit stores it).
+        self._offer_epoch_models(hooks, start, lambda record: (
+            np.asarray(record.theta, dtype=start.theta.dtype), Outcome(record.epoch, record.loss)))
         result = _solvers.lbfgs(
             fun, start.theta, data.X, data.Y, data.sample_weight,
             max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
@@ -323,6 +324,9 @@ class BaseMultilayerPerceptron(
             l2_in_step=l2_in_step,
         )
         progress = self._progress(start)
+        self._offer_epoch_models(hooks, start, lambda record: (
+            record.theta if record.best_theta is None else record.best_theta,
+            epoch_outcome(record, progress, optimizer, objective.rng, data.ops)))
         fun = objective.value_and_data_grad if l2_in_step else objective.value_and_grad
         result = _solvers.stochastic(
             fun, start.theta, batches, optimizer, progress, settings, hooks=hooks,

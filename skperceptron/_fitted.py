@@ -8,7 +8,7 @@ lists, dicts, scalars), so a fitted model pickles compactly and secure loaders n
 trust only the estimator class.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -141,6 +141,24 @@ class FittedStateMixin:
         if outcome.dropout_rng_state is not None:
             self._dropout_rng_state = outcome.dropout_rng_state
 
+    def _offer_epoch_models(self, hooks, start, state_of):
+        """Hand ``hooks`` (callbacks) the builder of each epoch's fitted attributes.
+
+        ``state_of(record)`` gives ``(theta, outcome)`` at the epoch's end, copies where
+        training goes on; the attributes are those ``fit(max_iter=epoch)`` stores."""
+        if not hasattr(hooks, "start_models"):
+            return
+
+        def attributes_of(record):
+            theta, outcome = state_of(record)
+            probe = object.__new__(type(self))
+            probe.__dict__.update(self.__dict__)
+            probe._store_fitted(replace(start, theta=theta), outcome)
+            return {name: value for name, value in vars(probe).items()
+                    if self.__dict__.get(name, _NOT_SET) is not value}
+
+        hooks.start_models(attributes_of)
+
     def _probe(self, start):
         """A shallow copy of the estimator whose network is ``start``'s, for scorers."""
         probe = object.__new__(type(self))
@@ -170,3 +188,26 @@ class FittedStateMixin:
 
 def _copy_list(value):
     return list(value) if isinstance(value, list) else value
+
+
+_NOT_SET = object()
+
+
+def epoch_outcome(record, progress, optimizer, rng, ops):
+    """The :class:`Outcome` of ``fit(max_iter=record.epoch)``: copies of the running
+    history, optimizer state and dropout generator at that epoch's end."""
+    curves = ("loss_curve", "validation_scores", "validation_loss_curve")
+    history = replace(progress, **{name: _copy_list(getattr(progress, name)) for name in curves})
+    state = {name: _copy_value(value, ops) for name, value in optimizer.state.items()}
+    rng_state = None if rng is None else rng.bit_generator.state
+    return Outcome(record.epoch, record.loss, history, state, rng_state)
+
+
+def _copy_value(value, ops):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return dict(value)
+    if ops is not None and getattr(value, "ndim", 0) >= 1:  # a device array
+        return ops.copy(value)
+    return value

@@ -131,8 +131,7 @@ class PerceptronFitting:
         # Each epoch's model, built only if a callback asks (hooks that only count
         # epochs, the bare HOOKS protocol, have no ``start_models``).
         if hasattr(hooks, "start_models"):
-            hooks.start_models(lambda epoch_result: self._attributes(
-                classes, epoch_result, self._temperature(epoch_result, rows, online)))
+            hooks.start_models(lambda record: self._epoch_attributes(record, classes, rows, online))
         result = training.train(rows, class_weight, start, settings, hooks=hooks,
                                 record_margins=self._calibrate)
         if result.interrupted and result.n_iter == 0:
@@ -151,6 +150,13 @@ class PerceptronFitting:
         self.__dict__.update(
             self._attributes(classes, result, self._temperature(result, rows, online)))
         return self
+
+    def _epoch_attributes(self, record, classes, rows, online):
+        """The fitted attributes of an epoch record's model (``fit(max_iter=epoch)``)."""
+        if record.model is None:
+            return None
+        result = record.model()
+        return self._attributes(classes, result, self._temperature(result, rows, online))
 
     def _temperature(self, result, rows, online):
         """``(temperature, rows behind it)``; ``partial_fit`` pools with the previous."""

@@ -45,6 +45,9 @@ class EpochRecord:
     validation_loss: float | None = None
     theta: np.ndarray | None = None
     """The live parameter vector: read only, copy to keep."""
+    best_theta: np.ndarray | None = None
+    """With validation, the best epoch's theta so far (what ``fit(max_iter=epoch)``
+    ends with): read only."""
 
 
 # ----------------------------------------------------------------- L-BFGS
@@ -311,6 +314,7 @@ def stochastic(fun, theta, batches, optimizer, progress, settings, hooks=None):
             else:
                 theta[:] = last_finite
                 ended = DIVERGED
+            record.best_theta = best_theta
             stop = hooks is not None and hooks.epoch_end(epoch, record)
             if ended is not None or stop:
                 reason = ended or HOOK

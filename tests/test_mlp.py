@@ -606,9 +606,6 @@ class _StopAfter:
     def __init__(self, last):
         self.last, self.ends = last, []
 
-    def start_training(self, start_model):
-        pass
-
     def epoch_begin(self, epoch):
         pass
 
