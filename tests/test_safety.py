@@ -173,6 +173,23 @@ def test_single_class_is_refused_with_a_message(name):
         ESTIMATORS[name]().fit(X_OK, np.zeros(40, dtype=int))
 
 
+@pytest.mark.parametrize("name, params", [
+    ("mlp_classifier", {"max_grad_norm": -1.0}), ("mlp_classifier", {"alpha": np.nan}),
+    ("mlp_regressor", {"batch_size": -5}), ("mlp_regressor", {"learning_rate_warmup": 0.5}),
+    ("perceptron", {"penalty": "l3"}), ("perceptron", {"eta0": -1.0}),
+])
+def test_partial_fit_validates_parameters_set_after_a_fit(name, params):
+    # scikit-learn's _fit_context validates only a first partial_fit: a value set
+    # later would otherwise reach training (a negative clipping bound reverses it).
+    est = ESTIMATORS[name]()
+    est.partial_fit(X_OK, _y_for(name), **({} if name == "mlp_regressor" else
+                                          {"classes": np.unique(Y_CLS)}))
+    before = _state(est.set_params(**params))
+    with pytest.raises(ValueError, match=f"The '{next(iter(params))}' parameter"):
+        est.partial_fit(X_OK, _y_for(name))
+    assert _state(est) == before
+
+
 def test_poisson_refuses_negative_targets():
     with pytest.raises(ValueError, match="of y are negative"):
         MLPRegressor(loss="poisson").fit(X_OK, Y_REG)
