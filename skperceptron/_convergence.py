@@ -20,20 +20,24 @@ NON_FINITE_MESSAGE = (
 )
 
 
-def warn_stochastic(result, max_iter):
+def warn_stochastic(result, max_iter, early_stopping=False):
     """Warn for how the epoch loop ended (``max_iter`` None: ``partial_fit``, whose one
-    epoch is never a lack of convergence)."""
+    epoch is never a lack of convergence). With ``early_stopping`` the model kept is
+    the best validation epoch, and the messages say so."""
     if result.stop_reason == DIVERGED:
+        kept = ("the best validation epoch so far" if early_stopping
+                else "the last finite epoch")
         warnings.warn(
             "Training diverged at epoch %d: the loss is not finite. Training stopped and "
-            "the weights of the last finite epoch were kept; lower learning_rate_init or "
-            "scale the data." % result.n_epochs,
+            "the weights of %s were kept; lower learning_rate_init or scale the data."
+            % (result.n_epochs, kept),
             ConvergenceWarning,
         )
     elif result.stop_reason == INTERRUPTED:
+        kept = ("the best validation epoch so far (early stopping)" if early_stopping
+                else "the last completed epoch")
         warnings.warn(
-            "Training interrupted by user; keeping the weights of the last completed "
-            "epoch.",
+            "Training interrupted by user; keeping the weights of %s." % kept,
             UserWarning,
         )
     elif result.stop_reason == MAX_EPOCHS and max_iter is not None:

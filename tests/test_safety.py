@@ -267,9 +267,11 @@ def test_divergence_keeps_finite_weights_of_an_earlier_epoch(learning_rate_init,
         np.testing.assert_array_equal(kept, expected)
 
 
-def test_divergence_in_the_first_epoch_raises_and_keeps_the_fitted_model(iris):
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_divergence_in_the_first_epoch_raises_and_keeps_the_fitted_model(iris, early_stopping):
+    # With early stopping too: the best "epoch" would be the untrained start.
     X, y = iris
-    est = _diverging_regressor(1e150)
+    est = _diverging_regressor(1e150).set_params(early_stopping=early_stopping)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with pytest.raises(ValueError, match="non-finite"):
@@ -317,6 +319,24 @@ def test_keyboard_interrupt_leaves_a_usable_model(Estimator, solver, monkeypatch
         )
         ref.fit(X, y)
         np.testing.assert_array_equal(est.coefs_[0], ref.coefs_[0])
+
+
+def test_keyboard_interrupt_with_early_stopping_says_the_best_epoch_is_kept(monkeypatch, iris):
+    X, y = iris
+    original = Objective.value_and_data_grad
+    calls = {"n": 0}
+
+    def interrupted(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 40:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Objective, "value_and_data_grad", interrupted)
+    est = MLPClassifier((5,), batch_size=32, max_iter=50, early_stopping=True, random_state=0)
+    with pytest.warns(UserWarning, match="weights of the best validation epoch so far"):
+        est.fit(X, y)
+    assert est.best_validation_score_ == max(est.validation_scores_)
 
 
 def test_perceptron_keyboard_interrupt_keeps_a_usable_model(monkeypatch):
