@@ -4,10 +4,10 @@ Hyperparameter search on a Dask cluster
 =======================================
 
 The same :class:`~sklearn.model_selection.GridSearchCV` runs once on one core
-(``n_jobs=1``) and once on a local Dask cluster of two single-threaded worker
-processes, through joblib's ``dask`` backend. The fits land on the workers, and the
-cross-validated scores are identical: each fit depends only on its parameters, its
-split and its ``random_state``.
+(``n_jobs=1``, one BLAS thread) and once on a local Dask cluster of two single-threaded
+worker processes, through joblib's ``dask`` backend. The fits land on the workers, and
+the cross-validated scores are identical: each fit depends only on its parameters, its
+split, its ``random_state`` and its BLAS thread count (one on both sides here).
 
 This needs the optional extra: ``pip install "skperceptron[distributed]"``. On a real
 cluster, replace the :class:`~distributed.LocalCluster` by the scheduler's address and
@@ -22,6 +22,7 @@ import joblib
 import matplotlib.pyplot as plt
 import numpy as np
 from distributed import Client, LocalCluster
+from threadpoolctl import threadpool_limits
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -51,7 +52,8 @@ def main():
     warnings.simplefilter("ignore", ConvergenceWarning)
 
     start = time.perf_counter()
-    local = make_search().fit(X, y)
+    with threadpool_limits(limits=1, user_api="blas"):  # as on each worker
+        local = make_search().fit(X, y)
     local_seconds = time.perf_counter() - start
 
     # Two worker processes with one thread each, everything on the loopback interface.
