@@ -11,9 +11,11 @@ product is an outer product, which numpy's ``matmul`` runs without BLAS
 Exactness: every kernel performs, per element, the same IEEE operations in the same
 order and precision as the numpy formula it replaces (written next to it), with no
 fused multiply-add (the build passes ``-ffp-contract=off``) and correctly rounded
-``sqrt`` and division, so its results equal that formula's bit for bit, NaN and inf
-included. No kernel reduces across elements, so the thread count (OpenMP) never
-changes a result.
+``sqrt`` and division, so its results equal that formula's bit for bit, inf included;
+a NaN stays a NaN, but when two operands are NaN the one that propagates (its sign bit)
+may differ from numpy's, which the hardware decides by operand order. No kernel
+reduces across elements (a row's max is exact in any order), so the thread count
+(OpenMP) never changes a result.
 
 Dtypes: float32 and float64 through Cython's fused ``floating``; scalar coefficients
 are rounded to the array's dtype first, as numpy does with a Python float. Callers
