@@ -30,6 +30,12 @@ HOST_ATTRIBUTES = ("classes_", "feature_names_in_")
 # ``working_memory`` setting.
 PREDICT_CHUNK_BYTES = 4 * 2**20
 
+NON_FINITE_OUTPUT = (
+    "{}.{}: the network's outputs are not finite for some rows of X. X is finite, so "
+    "its values are too large for the weights (overflow): scale X as the training "
+    "data were scaled."
+)
+
 
 class PredictionMixin:
     """``_forward`` for the estimators' predict methods, and ``hidden_activations``."""
@@ -66,12 +72,19 @@ class PredictionMixin:
                     [ops.xp.astype(a, dtype, copy=False) for a in args[1]], args[2])
             link = final if isinstance(final, str) else final.array_forward
             rows = self._prediction_rows(layer_units, ops.numpy_dtype(dtype).itemsize)
-            return _network_array.forward_in_chunks(ops, *args, link, X, rows)
-        dtype = np.result_type(X.dtype, coefs[0].dtype)
-        link = final if isinstance(final, str) else final.forward
-        return forward_in_chunks(
-            *args, link, X, self._prediction_rows(layer_units, dtype.itemsize)
-        )
+            out = _network_array.forward_in_chunks(ops, *args, link, X, rows)
+            finite = ops.all_finite(out)
+        else:
+            dtype = np.result_type(X.dtype, coefs[0].dtype)
+            link = final if isinstance(final, str) else final.forward
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = forward_in_chunks(
+                    *args, link, X, self._prediction_rows(layer_units, dtype.itemsize)
+                )
+            finite = np.isfinite(out).all()
+        if not finite:  # X is finite (validated): its values overflow the network
+            raise ValueError(NON_FINITE_OUTPUT.format(type(self).__name__, method))
+        return out
 
     def _check_score_input(self, X):
         """``score``'s own namespace check (the mixins' ``score`` would report it under

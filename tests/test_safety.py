@@ -226,6 +226,28 @@ def test_absurd_hyperparameters_are_caught(Estimator, params):
     assert _state(fitted) == before  # the failed fit left the fitted model as it was
 
 
+@pytest.mark.parametrize("name, method, scale", [
+    ("mlp_classifier", "predict", np.finfo(np.float64).max),
+    ("mlp_classifier", "predict_proba", np.finfo(np.float64).max),
+    ("mlp_classifier", "decision_function", np.finfo(np.float64).max),
+    ("mlp_regressor", "predict", np.finfo(np.float64).max),
+    ("poisson", "predict", 1e300),  # the products stay finite, exp overflows
+])
+def test_finite_input_that_overflows_the_network_is_refused(name, method, scale):
+    # Finite X, but so large that the network overflows: a NaN probability (and a
+    # label argmax'ed from it) or an inf prediction would pass for an answer.
+    if name == "poisson":
+        est = MLPRegressor(hidden_layer_sizes=(5,), loss="poisson", max_iter=20,
+                           random_state=0)
+        est.fit(X_OK, np.abs(Y_REG))
+    else:
+        est = ESTIMATORS[name]().fit(X_OK, _y_for(name))
+    X = np.sign(X_OK[:6]) * scale
+    with pytest.raises(ValueError, match=rf"\.{method}: the network's outputs are not finite"):
+        getattr(est, method)(X)
+    assert np.isfinite(getattr(est, method)(X_OK)).all()  # ordinary rows still work
+
+
 # --------------------------------------------------------------- divergence
 def _diverging_regressor(learning_rate_init, max_iter=30):
     # A linear network on unscaled iris: plain SGD overflows within a few epochs.
