@@ -132,7 +132,8 @@ class PredictionMixin:
         """
         check_is_fitted(self)
         n_hidden = len(self.coefs_) - 1
-        if not isinstance(layer, Integral) or not -n_hidden <= layer < n_hidden:
+        if (not isinstance(layer, Integral) or isinstance(layer, bool)
+                or not -n_hidden <= layer < n_hidden):
             raise ValueError(
                 "layer must be an integer in [%d, %d) for a network with %d hidden "
                 "layer(s); got %r." % (-n_hidden, n_hidden, n_hidden, layer)

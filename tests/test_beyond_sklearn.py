@@ -231,8 +231,9 @@ def test_per_layer_activations_and_hidden_features(digits):
     h1 = np.maximum(h0 @ W1 + b1, 0)
     np.testing.assert_allclose(clf.hidden_activations(X, layer=0), h0, rtol=1e-12)
     np.testing.assert_allclose(clf.hidden_activations(X), h1, rtol=1e-12, atol=1e-15)
-    with pytest.raises(ValueError, match="layer"):
-        clf.hidden_activations(X, layer=2)
+    for bad in (2, True, 0.0):  # out of range; a bool or float is not a layer index
+        with pytest.raises(ValueError, match="layer must be an integer"):
+            clf.hidden_activations(X, layer=bad)
     with pytest.raises(ValueError, match="one name per hidden layer"):
         MLPClassifier((6, 4), activation=["tanh"]).fit(X, y)
 
