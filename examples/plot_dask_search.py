@@ -22,12 +22,12 @@ import joblib
 import matplotlib.pyplot as plt
 import numpy as np
 from distributed import Client, LocalCluster
-from threadpoolctl import threadpool_limits
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from skperceptron import MLPClassifier
 

@@ -112,8 +112,11 @@ class PerceptronFitting:
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        rows = data.make_rows(X, _codes(y, self.classes_), sample_weight,
-                              np.zeros(X.shape[0], dtype=bool))
+        # scikit-learn refuses early_stopping on a first partial_fit only; a later one
+        # holds out the validation split of fit and trains its epoch on the rest.
+        validation = data.validation_mask(y, sample_weight, self.early_stopping,
+                                          self.validation_fraction, self.random_state)
+        rows = data.make_rows(X, _codes(y, self.classes_), sample_weight, validation)
         return self._train(rows, self._class_weight(self.classes_, y), self.classes_, start,
                            online=True)
 

@@ -399,3 +399,17 @@ def test_a_sparsified_model_exports_to_onnx():
     X, y = make_classification(100, 8, n_classes=3, n_informative=4, random_state=0)
     est = PerceptronClassifier(penalty="l1", alpha=0.01, random_state=0).fit(X, y)
     to_onnx(est.sparsify(), X[:20])  # checks the graph against predict and predict_proba
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_partial_fit_after_an_early_stopping_fit_is_sklearns(shuffle, n_classes):
+    # scikit-learn refuses early_stopping on a first partial_fit only; a later one
+    # holds out fit's validation split and trains its one epoch on the other rows.
+    X, y = make_classification(200, 5, n_informative=3, n_classes=n_classes, random_state=0)
+    params = dict(early_stopping=True, shuffle=shuffle, random_state=0)
+    ours = PerceptronClassifier(**params).fit(X, y).partial_fit(X, y)
+    ref = Perceptron(**params).fit(X, y).partial_fit(X, y)
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
+    assert (ours.n_iter_, ours.t_) == (ref.n_iter_, ref.t_)
