@@ -53,7 +53,6 @@ from ._validation import (
     to_host,
     validate_host_sample_weight,
     validate_input,
-    validate_params_for_partial_fit,
     validate_sample_weight,
 )
 
@@ -133,8 +132,6 @@ class BaseMultilayerPerceptron(
         self, X, y, sample_weight=None, *, incremental=False, classes=None,
         X_val=None, y_val=None, sample_weight_val=None, hooks=None,
     ):
-        if incremental:  # also after a set_params (scikit-learn: a first call only)
-            validate_params_for_partial_fit(self)
         hidden, activations = self._architecture()
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         if not first_pass:  # continuing: the data must be where the model is

@@ -16,7 +16,7 @@ from ._class_labels import ClassLabelsMixin
 from ._docs import fill_doc
 from ._options import CLASSIFIER_CONSTRAINTS
 from ._state import interruptible, store_init_params
-from ._validation import _fit_context, namespace_and_device
+from ._validation import _fit_context, namespace_and_device, partial_fit_context
 
 
 @fill_doc
@@ -143,7 +143,7 @@ class MLPClassifier(ClassifierMixin, ClassLabelsMixin, BaseMultilayerPerceptron)
         )
 
     @available_if(stochastic_solver)
-    @_fit_context(prefer_skip_nested_validation=True)
+    @partial_fit_context  # parameters validated on every call
     @interruptible
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with one epoch over the given data.

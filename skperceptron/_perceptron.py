@@ -26,7 +26,14 @@ from ._perceptron_docs import fill_doc
 from ._perceptron_fit import PerceptronFitting
 from ._persistence import VersionedStateMixin
 from ._state import interruptible, transactional
-from ._validation import Interval, StrOptions, _fit_context, check_is_fitted, validate_input
+from ._validation import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    partial_fit_context,
+    validate_input,
+)
 
 
 @fill_doc
@@ -170,7 +177,7 @@ class PerceptronClassifier(
             X, y, sample_weight, max_subtasks=self.max_iter,
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @partial_fit_context  # parameters validated on every call
     @interruptible
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over the given rows, continuing from the current weights.

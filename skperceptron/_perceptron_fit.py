@@ -25,7 +25,6 @@ from ._validation import (
     _check_sample_weight,
     check_class_weights,
     unique_labels,
-    validate_params_for_partial_fit,
 )
 
 # The estimator parameters the training loop reads (its Settings record, with max_iter).
@@ -77,7 +76,6 @@ class PerceptronFitting:
 
     @transactional
     def _partial_fit(self, X, y, classes, sample_weight):
-        validate_params_for_partial_fit(self)  # also after a set_params
         first_call = not hasattr(self, "classes_")
         if first_call and self.early_stopping:
             raise ValueError("early_stopping should be False with partial_fit")

@@ -10,7 +10,7 @@ from ._base import BaseMultilayerPerceptron, stochastic_solver
 from ._docs import fill_doc
 from ._options import REGRESSOR_CONSTRAINTS
 from ._state import interruptible, store_init_params
-from ._validation import _fit_context, namespace_and_device
+from ._validation import _fit_context, namespace_and_device, partial_fit_context
 
 
 @fill_doc
@@ -132,7 +132,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         )
 
     @available_if(stochastic_solver)
-    @_fit_context(prefer_skip_nested_validation=True)
+    @partial_fit_context  # parameters validated on every call
     @interruptible
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with one epoch over the given data.

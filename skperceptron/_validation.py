@@ -6,6 +6,7 @@ private). Every other module imports them from here, so a scikit-learn upgrade i
 one-file change and no copy of a private helper lives in this package.
 """
 
+import functools
 import inspect
 import warnings
 import weakref
@@ -33,6 +34,7 @@ from sklearn.utils.multiclass import (  # noqa: F401
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight as _sklearn_check_sample_weight
 from sklearn.utils.validation import (  # noqa: F401
+    _is_fitted,
     check_is_fitted,
     check_random_state,
     validate_data,
@@ -85,12 +87,27 @@ def validate_input(estimator, X, y="no_validation", *, reset, numpy_only=False, 
 _VALIDATED = weakref.WeakKeyDictionary()
 
 
-def validate_params_for_partial_fit(estimator):
-    """Validate the parameters unless these very objects passed last time.
+def partial_fit_context(partial_fit):
+    """scikit-learn's ``_fit_context`` for ``partial_fit``, which also validates the
+    parameters of a fitted estimator (scikit-learn's validates a first call only, so a
+    value set later with ``set_params`` reached training).
 
-    scikit-learn's ``_fit_context`` validates a first ``partial_fit`` only, so a value
-    set later with ``set_params`` reached training. A full validation costs ~0.2-0.3
-    ms, as much as a small partial_fit; the identity test costs microseconds."""
+    A full validation costs ~0.2-0.3 ms, as much as a small partial_fit: it is skipped
+    when the very parameter objects passed last time (an identity test, microseconds),
+    and under ``skip_parameter_validation``, which ``_fit_context`` sets for nested
+    calls and so must be read outside it."""
+    in_context = _fit_context(prefer_skip_nested_validation=True)(partial_fit)
+
+    @functools.wraps(partial_fit)
+    def wrapper(estimator, *args, **kwargs):
+        if not get_config()["skip_parameter_validation"] and _is_fitted(estimator):
+            _validate_unless_unchanged(estimator)
+        return in_context(estimator, *args, **kwargs)
+
+    return wrapper
+
+
+def _validate_unless_unchanged(estimator):
     current = [getattr(estimator, name) for name in estimator._parameter_constraints]
     last = _VALIDATED.get(estimator)
     if last is None or any(a is not b for a, b in zip(last, current, strict=True)):
@@ -290,7 +307,7 @@ __all__ = [
     "ARRAY_API_SUPPORTED",
     "array_backend",
     "check_fitted_namespace",
-    "validate_params_for_partial_fit",
+    "partial_fit_context",
     "convert_arrays",
     "input_backend",
     "namespace_and_device",

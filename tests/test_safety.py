@@ -568,3 +568,21 @@ def test_loading_a_file_from_another_version_warns(name, monkeypatch):
     monkeypatch.setattr(skperceptron._persistence, "__version__", "99.0")
     with pytest.warns(InconsistentVersionWarning, match="version 0.1.0 when using version 99.0"):
         pickle.loads(data)
+
+
+def test_partial_fit_honours_skip_parameter_validation(monkeypatch):
+    # The global switch is read outside scikit-learn's _fit_context, which sets it
+    # for nested calls: with it on, no parameter is validated, as in fit.
+    import sklearn
+
+    est = ESTIMATORS["mlp_classifier"]().partial_fit(X_OK, Y_CLS, classes=np.unique(Y_CLS))
+    est.set_params(learning_rate_init=1.5)  # valid; the validation itself is spied on
+    calls, original = [], MLPClassifier._validate_params
+    monkeypatch.setattr(MLPClassifier, "_validate_params",
+                        lambda self: calls.append(1) or original(self))
+    with sklearn.config_context(skip_parameter_validation=True):
+        est.partial_fit(X_OK, Y_CLS)
+    assert calls == []
+    est.partial_fit(X_OK, Y_CLS)
+    est.partial_fit(X_OK, Y_CLS)  # the same parameter objects: validated once
+    assert calls == [1]
