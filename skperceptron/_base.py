@@ -333,10 +333,10 @@ class BaseMultilayerPerceptron(
         )
         if result.stop_reason == _solvers.INTERRUPTED and result.finite_epochs == 0:
             raise interrupted_early(self, "coefs_")
+        if result.finite_epochs == 0:  # nothing learned (early stopping: the start)
+            raise ValueError(NON_FINITE_MESSAGE)  # no warning that weights were kept
         warn_stochastic(result, None if incremental else self.max_iter,
                         early_stopping=validation is not None)
-        if result.finite_epochs == 0:  # nothing learned (early stopping: the start)
-            raise ValueError(NON_FINITE_MESSAGE)
         loss = progress.loss_curve[-1] if progress.loss_curve else np.nan
         rng = objective.rng
         rng_state = None if rng is None else rng.bit_generator.state
