@@ -151,8 +151,7 @@ class FittedStateMixin:
 
         def attributes_of(record):
             theta, outcome = state_of(record)
-            probe = object.__new__(type(self))
-            probe.__dict__.update(self.__dict__)
+            probe = self._shallow_copy()
             probe._store_fitted(replace(start, theta=theta), outcome)
             return {name: value for name, value in vars(probe).items()
                     if self.__dict__.get(name, _NOT_SET) is not value}
@@ -161,10 +160,15 @@ class FittedStateMixin:
 
     def _probe(self, start):
         """A shallow copy of the estimator whose network is ``start``'s, for scorers."""
-        probe = object.__new__(type(self))
-        probe.__dict__.update(self.__dict__)
+        probe = self._shallow_copy()
         probe._store_fitted(start, None)
         return probe
+
+    def _shallow_copy(self):
+        # Without __init__ or copy.copy's protocol: the attributes as they are.
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        return copy
 
     def drop_training_state(self):
         """Drop what only continued training needs, for a compact deployment file.

@@ -41,7 +41,7 @@ ALLOWED = {
               "_persistence", "_prediction", "_solvers", "_state", "_threads", "_validation"},
     "_calibration": set(),
     # The only importer of sklearn.callback; public callbacks and the display beside it.
-    "_callbacks": {"_network", "_network_array", "_validation"},
+    "_callbacks": set(),
     "callbacks": {"_validation"},
     "_display": set(),
     "_perceptron_training": {"_perceptron_fast", "_validation"},
