@@ -119,6 +119,12 @@ def scores(X, coef, intercept):
     return scores
 
 
+def calibration_step(n_rows):
+    """The stride of the (at most ``CALIBRATION_ROWS``) evenly spaced rows whose scores
+    the temperature is fitted on."""
+    return max(1, -(-n_rows // CALIBRATION_ROWS))
+
+
 def held_out_scores(result, rows):
     """Scores, class codes and weights of held-out rows for fitting the temperature.
 
@@ -132,7 +138,7 @@ def held_out_scores(result, rows):
     mask = rows.validation
     validation = mask.any()
     n = int(mask.sum()) if validation else rows.y_code.shape[0]
-    step = -(-n // CALIBRATION_ROWS)  # evenly spaced rows, at most CALIBRATION_ROWS
+    step = calibration_step(n)
     # The training rows as a strided slice (views, no copies); the validation rows by index.
     idx = np.flatnonzero(mask)[::step] if validation else slice(None, None, step)
     if validation or result.averaged or result.margins is None:

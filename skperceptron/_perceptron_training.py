@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _perceptron_fast
+from ._perceptron_data import calibration_step
 from ._validation import check_random_state
 
 # Option string -> the integer code the compiled loop switches on.
@@ -77,7 +78,7 @@ class Saved:
     b: np.ndarray
     ab: np.ndarray
     state: np.ndarray
-    margins: np.ndarray  # saved by ``_one_epoch`` (the pass saves the others)
+    margins: np.ndarray  # the calibration rows' only, saved by ``_one_epoch``
 
 
 @dataclass
@@ -200,14 +201,12 @@ def _make_blocks(rows, class_weight, start, settings, rule, record_margins):
         if rule["penalty"]:  # the cached norms of the penalty term in the objective
             state["sqnorm"] = np.einsum("jk,jk->k", W, W, dtype=np.float64)
             state["l1norm"] = np.abs(W).sum(axis=0, dtype=np.float64)
-        if width == n_columns:
-            codes = rows.y_code
-        else:  # one class against the rest, coded as a binary problem
-            codes = (rows.y_code == cols.start).astype(np.intp)
+        # A block of one class (of several) codes it against the rest as a binary problem.
+        codes = rows.y_code if width == n_columns else (rows.y_code == cols.start).astype(np.intp)
         margins = np.empty((n_rows if record_margins else 0, width))
         saved = Saved(W.copy(), AW.copy(), Q.copy(), *(saved_shared[n][cols] for n in
                                                       ("b", "ab", "state")),
-                      np.empty_like(margins))
+                      np.empty_like(margins[::calibration_step(n_rows)]))
         blocks.append(Block(
             cols, codes, W, shared["b"][cols], AW, shared["ab"][cols], Q, state,
             shared["active"][cols], pos[cols], neg[cols], margins, saved,
@@ -270,7 +269,7 @@ class _Loop:
             else:
                 order = block.order
             # The temperature is fitted on the last completed epoch's margins.
-            block.saved.margins[...] = block.margins
+            block.saved.margins[...] = block.margins[::calibration_step(len(block.margins))]
             t, finite = _perceptron_fast.epoch(self.rows, block, block.rule, order, block.t)
             block.t = t
             if not finite:
@@ -362,8 +361,9 @@ class _Loop:
         for block in self.blocks:
             if (epochs[block.columns] != before[block.columns]).any():
                 saved = block.saved
-                for name in ("W", "AW", "Q", "b", "ab", "state", "margins"):
+                for name in ("W", "AW", "Q", "b", "ab", "state"):
                     getattr(block, name)[...] = getattr(saved, name)
+                block.margins[::calibration_step(len(block.margins))] = saved.margins
 
 
 def _result(rows, blocks, shared, start, settings, loop, averaging):

@@ -44,7 +44,7 @@ ALLOWED = {
     "_callbacks": set(),
     "callbacks": {"_validation"},
     "_display": set(),
-    "_perceptron_training": {"_perceptron_fast", "_validation"},
+    "_perceptron_training": {"_perceptron_data", "_perceptron_fast", "_validation"},
     "_perceptron_data": set(),
     "_perceptron_docs": set(),
     "_perceptron_fit": {"_calibration", "_perceptron_data", "_perceptron_training", "_state",

@@ -91,6 +91,21 @@ def test_interrupt_keeps_the_last_completed_epoch(monkeypatch, target, container
     assert np.isfinite(est.predict_proba(X)).all()
 
 
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_interrupt_restores_the_calibration_rows_of_a_large_fit(monkeypatch, shuffle):
+    # Above CALIBRATION_ROWS the temperature uses every k-th row's margin: those are
+    # the rows an interrupt saves and restores.
+    from skperceptron._perceptron_data import CALIBRATION_ROWS
+
+    X, y = make_classification(2 * CALIBRATION_ROWS + 501, 6, n_informative=4, n_classes=3,
+                               random_state=2)
+    _with_hooks(monkeypatch, _InterruptingHooks(2, "end"))
+    with pytest.warns(UserWarning, match="after epoch 2"):
+        est = PerceptronClassifier(tol=None, max_iter=20, shuffle=shuffle).fit(X, y)
+    monkeypatch.undo()
+    _assert_same_model(est, _fixed(2, shuffle=shuffle).fit(X, y))
+
+
 @pytest.mark.parametrize("target", ["binary", "multiclass"])
 @pytest.mark.parametrize("container", ["dense", "csr"])
 @pytest.mark.parametrize("after_pass", [False, True])
