@@ -311,26 +311,31 @@ def test_divergence_in_the_first_epoch_raises_and_keeps_the_fitted_model(iris, e
 
 
 # ---------------------------------------------------------------- interrupts
-@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
-@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
-def test_keyboard_interrupt_leaves_a_usable_model(Estimator, solver, monkeypatch, iris):
-    X, y = iris
+def _interrupt_at_call(monkeypatch, n):
+    # Ctrl-C arrives during the n-th minibatch gradient of the training loop.
     original = Objective.value_and_data_grad
     calls = {"n": 0}
 
     def interrupted(self, *args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 12:
+        if calls["n"] == n:
             raise KeyboardInterrupt
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Objective, "value_and_data_grad", interrupted)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_keyboard_interrupt_leaves_a_usable_model(Estimator, solver, monkeypatch, iris):
+    X, y = iris
+    _interrupt_at_call(monkeypatch, 12)
     est = Estimator(
         hidden_layer_sizes=(5,), solver=solver, batch_size=32, max_iter=50, random_state=0
     )
     with pytest.warns(UserWarning, match="interrupted"):
         est.fit(X, y)
-    monkeypatch.setattr(Objective, "value_and_data_grad", original)
+    monkeypatch.undo()
     assert all(np.isfinite(c).all() for c in est.coefs_)
     assert est.predict(X).shape == (150,)
     if solver != "lbfgs":
@@ -350,16 +355,7 @@ def test_keyboard_interrupt_with_early_stopping_says_the_best_epoch_is_kept(monk
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     params = dict(hidden_layer_sizes=(5,), batch_size=32, early_stopping=True,
                   learning_rate_init=0.3, n_iter_no_change=100, random_state=0)
-    original = Objective.value_and_data_grad
-    calls = {"n": 0}
-
-    def interrupted(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 40:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Objective, "value_and_data_grad", interrupted)
+    _interrupt_at_call(monkeypatch, 40)
     with pytest.warns(UserWarning, match="weights of the best validation epoch so far"):
         est = MLPClassifier(max_iter=50, **params).fit(X, y)
     monkeypatch.undo()
