@@ -102,11 +102,11 @@ def validation_monitor(estimator, start, validation_set):
         if scorer is not None:
             probe = estimator._probe(_host_start(start, theta))
             return _score_with(scorer, probe, X_score, y_val, sw_host)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # a diverging epoch's outputs may overflow
             output = forward(theta, X_val)
-        if not np.isfinite(output).all():
-            return float("nan")
-        return float(estimator._score_outputs(output, Y_host, sw_host))
+            if not np.isfinite(output).all():
+                return float("nan")
+            return float(estimator._score_outputs(output, Y_host, sw_host))
 
     def loss(theta):
         with np.errstate(all="ignore"):
