@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["LossCurveDisplay"]
@@ -150,8 +151,8 @@ class LossCurveDisplay:
         -------
         display : LossCurveDisplay
         """
-        if not hasattr(search, "cv_results_"):
-            raise ValueError("from_search needs a fitted search (with cv_results_).")
+        if not hasattr(search, "cv_results_"):  # NotFittedError is a ValueError too
+            raise NotFittedError("from_search needs a fitted search (with cv_results_).")
         curves = []
         for params in search.cv_results_["params"]:
             candidate = clone(search.estimator).set_params(**params)

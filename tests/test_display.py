@@ -101,3 +101,5 @@ def test_an_unfitted_model_is_not_fitted_not_lbfgs():
                      GridSearchCV(MLPClassifier(), {"alpha": [1e-4]})]:
         with pytest.raises(NotFittedError):
             LossCurveDisplay.from_estimator(unfitted)
+    with pytest.raises(NotFittedError, match="fitted search"):
+        LossCurveDisplay.from_search(GridSearchCV(MLPClassifier(), {"alpha": [1e-4]}), X, Y)
