@@ -15,6 +15,7 @@ import numpy as np
 from . import _network_array
 from ._losses import LOSSES
 from ._network import unpack
+from ._optimizers import copy_state
 from ._solvers import Progress
 from ._validation import check_is_fitted
 
@@ -202,16 +203,7 @@ def epoch_outcome(record, progress, optimizer, rng, ops):
     history, optimizer state and dropout generator at that epoch's end."""
     curves = ("loss_curve", "validation_scores", "validation_loss_curve")
     history = replace(progress, **{name: _copy_list(getattr(progress, name)) for name in curves})
-    state = {name: _copy_value(value, ops) for name, value in optimizer.state.items()}
+    state = copy_state(optimizer.state, record.theta, ops)
     rng_state = None if rng is None else rng.bit_generator.state
     return Outcome(record.epoch, record.loss, history, state, rng_state)
 
-
-def _copy_value(value, ops):
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return dict(value)
-    if ops is not None and getattr(value, "ndim", 0) >= 1:  # a device array
-        return ops.copy(value)
-    return value

@@ -281,13 +281,19 @@ def _state_copy(value, theta, ops):
     return value
 
 
+def copy_state(state, theta, ops=None):
+    """A copy of an optimizer's ``state``: its arrays as new arrays like ``theta`` (its
+    dtype and namespace), its other values as they are (never changed in place)."""
+    return {k: _state_copy(v, theta, ops) for k, v in state.items()}
+
+
 def _usable_state(name, theta, state, ops=None):
     """A copy of ``state`` in theta's dtype (and namespace), or None if it belongs to
     another optimizer or another network (a failed call must leave the stored state
     untouched)."""
     if state is None:
         return None
-    state = {k: _state_copy(v, theta, ops) for k, v in state.items()}
+    state = copy_state(state, theta, ops)
     arrays = [v for v in state.values() if getattr(v, "ndim", 0) >= 1]
     shape = tuple(theta.shape)
     if any(tuple(v.shape) != shape for v in arrays) or ("velocity" in state) != (name == "sgd"):

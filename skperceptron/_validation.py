@@ -258,6 +258,14 @@ def namespace_and_device(array):
     return xp, device
 
 
+DISPATCH_OFF_MESSAGE = (
+    "{name}.{method}: the model holds {kind} arrays (it was fitted with "
+    "array_api_dispatch=True) and scikit-learn's array_api_dispatch is off. Call it "
+    "inside sklearn.config_context(array_api_dispatch=True), or move the model to "
+    "numpy first: sklearn.utils._array_api.move_estimator_to(model, numpy, 'cpu')."
+)
+
+
 def check_fitted_namespace(X, estimator, method):
     """scikit-learn's ``check_same_namespace`` against the fitted weights (``X`` must
     be of the namespace and device the model was fitted on); with dispatch off, a
@@ -271,14 +279,6 @@ def check_fitted_namespace(X, estimator, method):
         return
     if ARRAY_API_SUPPORTED:
         check_same_namespace(X, estimator, attribute="_reference_weights", method=method)
-
-
-DISPATCH_OFF_MESSAGE = (
-    "{name}.{method}: the model holds {kind} arrays (it was fitted with "
-    "array_api_dispatch=True) and scikit-learn's array_api_dispatch is off. Call it "
-    "inside sklearn.config_context(array_api_dispatch=True), or move the model to "
-    "numpy first: sklearn.utils._array_api.move_estimator_to(model, numpy, 'cpu')."
-)
 
 
 def to_host(array):
