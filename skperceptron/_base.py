@@ -147,10 +147,12 @@ class BaseMultilayerPerceptron(
         data, validation = self._validation(
             data, start, random_state, incremental, (X_val, y_val, sample_weight_val)
         )
-        if first_pass:
-            # Seeds every epoch's shuffle as (seed, epoch): see _batches.Minibatches.
-            # Drawn after the early-stopping split, where scikit-learn draws its first
-            # shuffle: the same random_state then holds out the same validation rows.
+        if start.shuffle_seed is None and self._uses_seed(len(hidden)):
+            # Seeds every epoch's shuffle as (seed, epoch) (_batches.Minibatches) and the
+            # dropout masks. Drawn after the early-stopping split, where scikit-learn
+            # draws its first shuffle: the same random_state then holds out the same
+            # validation rows. Drawn only when used, so that a RandomState instance
+            # shared across fits advances as scikit-learn's does (L-BFGS, no shuffle).
             start.shuffle_seed = int(random_state.randint(np.iinfo(np.int32).max))
         objective = self._training_objective(start, data)
         with self._thread_limit(data, layer_units):
@@ -181,6 +183,11 @@ class BaseMultilayerPerceptron(
 
     def _hidden_activations(self, n_hidden):
         return hidden_activations(self.activation, n_hidden)
+
+    def _uses_seed(self, n_hidden):
+        """Whether training draws from the shuffle seed: shuffled or dropped-out
+        minibatches."""
+        return self.solver != "lbfgs" and (self.shuffle or any(self._dropout_rates(n_hidden)))
 
     def _dropout_rates(self, n_hidden):
         return dropout_rates(self.dropout, n_hidden)

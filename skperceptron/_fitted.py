@@ -39,7 +39,7 @@ class Start:
     theta: np.ndarray
     layer_units: list
     activations: list
-    shuffle_seed: int  # on a first fit, drawn after the early-stopping split (_fit)
+    shuffle_seed: int | None  # drawn by _fit when first used, after the early-stopping split
     first_pass: bool
     ops: object = None
     """The :class:`~skperceptron._backend.ArrayBackend` of the input, None for numpy.
@@ -130,8 +130,8 @@ class FittedStateMixin:
             return
         if start.first_pass:
             self.t_, self._epoch = 0, 0
-            self._shuffle_seed = start.shuffle_seed
             self._optimizer_state = self._dropout_rng_state = None
+        self._shuffle_seed = start.shuffle_seed  # None until a call shuffles or drops out
         self.n_iter_, self.loss_ = outcome.n_iter, outcome.loss
         progress = outcome.progress
         if progress is None:

@@ -79,6 +79,53 @@ def test_lbfgs_starts_from_sklearns_initial_weights():
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd"])
+def test_shared_random_state_advances_as_sklearns(solver):
+    # One RandomState instance across two fits: the second fit starts where the first
+    # left the stream. Neither L-BFGS nor unshuffled SGD draws anything but the initial
+    # weights, in either library, so the second fit's weights agree too.
+    from threadpoolctl import threadpool_limits
+
+    X, y = make_classification(n_samples=80, n_features=6, random_state=2)
+    params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=4, shuffle=False)
+    ours = MLPClassifier(random_state=np.random.RandomState(7), **params)
+    ref = SkMLPClassifier(random_state=np.random.RandomState(7), **params)
+    with threadpool_limits(1):
+        for _ in range(2):
+            _quiet(lambda: ours.fit(X, y))
+            _quiet(lambda: ref.fit(X, y))
+            for a, b in zip(ours.coefs_, ref.coefs_, strict=True):
+                np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    assert ours.random_state.randint(1000) == ref.random_state.randint(1000)
+
+
+def test_shuffle_seed_is_drawn_when_a_later_call_first_needs_it():
+    # Fitted without shuffling (no seed drawn), then continued with shuffle or dropout:
+    # the seed is drawn then, reproducibly, and the continued epochs do shuffle.
+    X, y = make_classification(n_samples=80, n_features=6, random_state=2)
+
+    def continued(**later):
+        model = MLPClassifier((5,), batch_size=16, max_iter=1, shuffle=False, random_state=0)
+        _quiet(lambda: model.fit(X, y))
+        model.set_params(**later)
+        for _ in range(2):
+            model.partial_fit(X, y)
+        return model
+
+    unshuffled = continued()
+    shuffled, again = continued(shuffle=True), continued(shuffle=True)
+    assert isinstance(shuffled._shuffle_seed, int)
+    np.testing.assert_array_equal(shuffled.coefs_[0], again.coefs_[0])
+    assert not np.allclose(shuffled.coefs_[0], unshuffled.coefs_[0])
+    dropped = continued(dropout=0.3)
+    np.testing.assert_array_equal(dropped.coefs_[0], continued(dropout=0.3).coefs_[0])
+    warm = MLPClassifier((5,), solver="lbfgs", max_iter=2, warm_start=True, random_state=0)
+    _quiet(lambda: warm.fit(X, y))
+    warm.set_params(solver="adam", max_iter=2)
+    _quiet(lambda: warm.fit(X, y))
+    assert warm.n_iter_ == 2 and isinstance(warm._shuffle_seed, int)
+
+
 # ---------------------------------------------------------------- targets
 def test_fitted_attributes_match_sklearn_names_and_shapes():
     X, y = _scaled(load_iris)
