@@ -27,10 +27,14 @@ class ClassLabelsMixin:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         multilabel = type_of_target(y).startswith("multilabel")
-        if hasattr(y, "toarray"):
+        sparse = hasattr(y, "toarray")
+        if sparse:
             y = y.toarray()
         if first_pass:
             self._set_classes(y, multilabel, classes)
+            # As scikit-learn's LabelBinarizer: a sparse indicator matrix fitted, a
+            # sparse one predicted.
+            self._sparse_labels = multilabel and sparse
         else:
             self._check_classes(y, multilabel, incremental, classes)
         return self._binarize(y, dtype)

@@ -7,6 +7,7 @@ MLPRegressor lives in ``_regressor`` and is importable from here too.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.utils.metaestimators import available_if
@@ -191,13 +192,16 @@ class MLPClassifier(ClassifierMixin, ClassLabelsMixin, BaseMultilayerPerceptron)
 
         Returns
         -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-            The predicted classes.
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels), or CSR matrix
+            The predicted classes; a CSR matrix when the model was fitted on a sparse
+            label indicator matrix.
         """
         indices = self._indices(self._forward(X, "predict"))
-        if self._target_kind == "multilabel":
-            return indices
-        return self._labels(indices)
+        if self._target_kind != "multilabel":
+            return self._labels(indices)
+        if getattr(self, "_sparse_labels", False) and isinstance(indices, np.ndarray):
+            return sp.csr_matrix(indices)
+        return indices
 
     def decision_function(self, X):
         """Raw scores of the output layer, before the logistic or softmax link.

@@ -175,6 +175,23 @@ def test_multilabel_columns_are_independent():
     assert clf.score(X, Y) > 0.9
 
 
+def test_sparse_label_indicator_fits_and_predicts_sparse_as_sklearn():
+    X, Y = make_multilabel_classification(n_samples=60, n_features=5, n_classes=3,
+                                          random_state=1)
+    params = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=30, random_state=0)
+    ours = _quiet(lambda: MLPClassifier(**params).fit(X, sp.csr_matrix(Y)))
+    ref = _quiet(lambda: SkMLPClassifier(**params).fit(X, sp.csr_matrix(Y)))
+    predicted, expected = ours.predict(X), ref.predict(X)
+    assert sp.issparse(predicted) and predicted.format == "csr" and sp.issparse(expected)
+    assert predicted.dtype == expected.dtype and predicted.shape == Y.shape
+    np.testing.assert_array_equal(predicted.toarray(), expected.toarray())
+    assert ours.score(X, sp.csr_matrix(Y)) == ref.score(X, sp.csr_matrix(Y))
+    # A dense indicator matrix fitted: dense predictions.
+    dense = _quiet(lambda: MLPClassifier(**params).fit(X, Y))
+    assert isinstance(dense.predict(X), np.ndarray)
+    np.testing.assert_array_equal(dense.predict(X), predicted.toarray())
+
+
 def test_multioutput_regression_and_squared_error_summed_over_outputs():
     X, Y = make_regression(n_samples=120, n_features=6, n_targets=3, random_state=0)
     Y = Y / Y.std(axis=0)
