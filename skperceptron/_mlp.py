@@ -78,6 +78,9 @@ class MLPClassifier(ClassifierMixin, ClassLabelsMixin, BaseMultilayerPerceptron)
         **BaseMultilayerPerceptron._parameter_constraints,
         **CLASSIFIER_CONSTRAINTS,
     }
+    # scikit-learn's MLPClassifier carries its loss as an attribute that is not a
+    # parameter; code reading ``clf.loss`` keeps working.
+    loss = "log_loss"
 
     def __init__(
         self,

@@ -175,6 +175,11 @@ def test_multilabel_columns_are_independent():
     assert clf.score(X, Y) > 0.9
 
 
+def test_classifier_loss_attribute_is_sklearns():
+    assert MLPClassifier().loss == SkMLPClassifier().loss
+    assert "loss" not in MLPClassifier().get_params()
+
+
 def test_sparse_label_indicator_fits_and_predicts_sparse_as_sklearn():
     X, Y = make_multilabel_classification(n_samples=60, n_features=5, n_classes=3,
                                           random_state=1)
