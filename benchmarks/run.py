@@ -4,7 +4,8 @@ Every case runs the libraries on identical data and settings in one process, the
 contenders alternating inside each repeat so that machine noise hits them alike, and
 prints medians, min-max and ratios as a markdown table. Each MLP case also measures the
 *GEMM floor*: the time of exactly the matrix products of the step's shapes alone, each
-by BLAS GEMM, the limit a numpy implementation can approach.
+by BLAS GEMM, the limit a numpy implementation can approach (L-BFGS: the faster of the
+products on all rows at once and in the row blocks the library's objective uses).
 
 Timing: with 1 BLAS thread the process CPU time (robust on a shared machine); with more
 threads the wall time (CPU time would count the threads' spinning). Seconds per epoch
@@ -19,6 +20,7 @@ Each thread count limits BLAS and OpenMP (the compiled kernels) alike.
 
 import argparse
 import gc
+import os
 import pickle
 import platform
 import time
@@ -38,6 +40,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, _fused
+from skperceptron._network import objective_block_rows
 
 try:  # PyTorch is never a dependency; it only adds a column when present.
     import torch
@@ -54,12 +57,16 @@ class Clock:
 
 
 def interleave(contenders, repeats):
-    """Run each contender once per repeat, alternating; returns name -> seconds list."""
-    times = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, run in contenders.items():
+    """Run each contender once per repeat, alternating, the order rotated by one each
+    repeat (so that no contender always follows the same one); returns name -> seconds
+    list."""
+    names = list(contenders)
+    times = {name: [] for name in names}
+    for repeat in range(repeats):
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
             gc.collect()
-            times[name].append(run())
+            times[name].append(contenders[name]())
     return times
 
 
@@ -209,6 +216,9 @@ def with_numpy_adam(run):
 
 # ------------------------------------------------------------------- torch
 def torch_epoch_seconds(clock, X, y, hidden, batch, epochs, classification, threads):
+    """Seconds per epoch of the same network and Adam (the L2 term of scikit-learn's
+    ``alpha=1e-4`` on the weights, not the biases) in PyTorch: one epoch untimed, then
+    ``epochs`` timed, as the other contenders' steady state."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     dtype = torch.float32 if X.dtype == np.float32 else torch.float64
@@ -218,13 +228,19 @@ def torch_epoch_seconds(clock, X, y, hidden, batch, epochs, classification, thre
         width = h
     n_out = int(y.max()) + 1 if classification else 1
     model = torch.nn.Sequential(*layers, torch.nn.Linear(width, n_out)).to(dtype)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    weights = [p for p in model.parameters() if p.ndim == 2]
+    biases = [p for p in model.parameters() if p.ndim == 1]
+    # scikit-learn's penalty alpha / 2 * ||W||^2 / batch: gradient alpha / batch * W.
+    opt = torch.optim.Adam([{"params": weights, "weight_decay": 1e-4 / batch},
+                            {"params": biases}], lr=1e-3)
     Xt = torch.from_numpy(X)
     targets = y.astype(np.int64) if classification else y.astype(X.dtype).reshape(-1, 1)
     yt = torch.from_numpy(targets)
     loss_fn = torch.nn.CrossEntropyLoss() if classification else torch.nn.MSELoss()
-    start = clock.now()
-    for _ in range(epochs):
+    start = None
+    for epoch in range(1 + epochs):
+        if epoch == 1:
+            start = clock.now()
         perm = torch.randperm(len(Xt))
         for s in range(0, len(Xt), batch):
             idx = perm[s : s + batch]
@@ -306,12 +322,20 @@ def lbfgs_case(threads, args):
             return seconds / counts[cls]
         return run
 
+    block = min(n, objective_block_rows([d, 100, 1], np.float64))
+    floors = {"all rows": [], f"blocks of {block} rows": []}
+
     def floor():
         # Averaged over as many evaluations as our fit made, so that the floor and the
         # figure it divides are means over windows of the same length (one 20 ms
-        # sample of the floor alone swung by 20% between repeats).
+        # sample of the floor alone swung by 20% between repeats). The same products
+        # two ways: on all rows at once (scikit-learn's shapes) and in the blocks our
+        # objective works in (its shapes, in cache); the floor is the faster.
         evaluations = info.get(MLPClassifier, (16,))[0]
-        return mlp_gemm_floor(clock, d, (100,), 1, [n] * evaluations, np.float64) / evaluations
+        for layout, rows in zip(floors, ([n], batch_sizes(n, block)), strict=True):
+            seconds = mlp_gemm_floor(clock, d, (100,), 1, rows * evaluations, np.float64)
+            floors[layout].append(seconds / evaluations)
+        return min(values[-1] for values in floors.values())
 
     contenders = {
         "ours": fit(MLPClassifier, Objective, "value_and_grad"),
@@ -319,8 +343,10 @@ def lbfgs_case(threads, args):
         "floor": floor,
     }
     times = interleave(contenders, args.repeats)
-    note = "evaluations to converge / final loss: ours %d / %.4f, scikit-learn %d / %.4f" % (
+    note = "evaluations to converge / final loss: ours %d / %.3g, scikit-learn %d / %.3g" % (
         *info[MLPClassifier], *info[SkMLPClassifier])
+    note += "; floor " + ", ".join(f"{layout} {fmt(values, digits=3)} s"
+                                   for layout, values in floors.items())
     return f"L-BFGS {n}×{d} (100,): s/evaluation", times, note
 
 
@@ -409,6 +435,18 @@ def pickle_case():
 
 
 # --------------------------------------------------------------------- main
+def cpu_model():
+    """The processor's name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return f"{platform.machine()} {line.split(':', 1)[1].strip()}"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def print_row(notes, name, t, note=None):
     """One case's table row; its note, if any, goes to ``notes`` (printed under the table)."""
     if "ours, numpy Adam" in t:
@@ -449,7 +487,7 @@ def main():
     print(f"# skperceptron {skperceptron.__version__} vs scikit-learn {sklearn.__version__}"
           + (f" vs PyTorch {torch.__version__}" if torch else ""))
     print()
-    print(f"Machine: {platform.processor() or platform.machine()}, "
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} logical cores, "
           f"Python {platform.python_version()}, "
           f"numpy {np.__version__}, BLAS {', '.join(blas)}; compiled kernels with OpenMP: "
           f"{_fused.OPENMP}; repeats {args.repeats}"
