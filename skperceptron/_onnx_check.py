@@ -119,7 +119,9 @@ def expected_outputs(model, X, raw_scores=False):
     scores = model.decision_function(X) if raw_scores else model.predict_proba(X)
     if scores.ndim == 1:  # binary decision_function: the graph gives [-s, s]
         scores = np.column_stack([-scores, scores])
-    return {"label": np.asarray(model.predict(X)), "probabilities": scores}
+    labels = model.predict(X)  # CSR after a sparse multilabel fit; the graph's are dense
+    labels = labels.toarray() if sparse.issparse(labels) else np.asarray(labels)
+    return {"label": labels, "probabilities": scores}
 
 
 def relative_error(actual, expected):

@@ -191,6 +191,17 @@ def test_multilabel_labels_and_probabilities(dtype):
     np.testing.assert_array_equal(plain["label"], model.predict(X))
 
 
+def test_sparse_label_indicator_model_checks_against_dense_labels():
+    # Fitted on a sparse indicator matrix, predict returns CSR; the graph's labels
+    # (and to_onnx's own check) are the same labels, dense.
+    X, Y = make_multilabel_classification(60, 5, n_classes=3, random_state=1)
+    X = X.astype(np.float32)
+    model = MLPClassifier((6,), solver="lbfgs", max_iter=30, random_state=0)
+    model.fit(X, sparse.csr_matrix(Y))
+    out = _run(sko.to_onnx(model, X[:5], check=True), X)
+    np.testing.assert_array_equal(out["label"], model.predict(X).toarray())
+
+
 def test_integer_input_is_cast_like_validate_data():
     X, y = _data(load_digits, np.float64)
     X_int = np.round(X * 4).astype(np.int64)
