@@ -197,7 +197,8 @@ class MLPClassifier(ClassifierMixin, ClassLabelsMixin, BaseMultilayerPerceptron)
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels), or CSR matrix
             The predicted classes; a CSR matrix when the model was fitted on a sparse
-            label indicator matrix.
+            label indicator matrix (with numpy input; Array API input gives an array of
+            its namespace).
         """
         indices = self._indices(self._forward(X, "predict"))
         if self._target_kind != "multilabel":
