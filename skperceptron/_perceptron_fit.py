@@ -24,12 +24,32 @@ from ._validation import (
     _check_partial_fit_first_call,
     _check_sample_weight,
     check_class_weights,
+    check_random_state,
     unique_labels,
 )
 
-# The estimator parameters the training loop reads (its Settings record, with max_iter).
+# The estimator parameters the training loop reads (its Settings record, with max_iter
+# and the shuffle seeds).
 SETTINGS = ("penalty", "alpha", "l1_ratio", "fit_intercept", "tol", "shuffle", "verbose",
-            "eta0", "random_state", "early_stopping", "n_iter_no_change", "average")
+            "eta0", "early_stopping", "n_iter_no_change", "average")
+
+
+def sklearn_draws(random_state, n_columns, split):
+    """``split()`` (the validation mask) and each class's shuffle seed, drawn from
+    ``random_state`` as scikit-learn's SGD draws them, in its order: a binary fit draws
+    its dataset's seed before the split, a one-vs-rest fit its classes' seeds after it.
+    The order shows when one RandomState instance serves all of them."""
+    max_int = np.iinfo(np.int32).max
+    rng = check_random_state(random_state)
+    if n_columns == 1:
+        rng.randint(1, max_int)  # the dataset object's seed, unused for the order
+        return split(), [int(rng.randint(max_int))]
+    mask, seeds = split(), []
+    for seed in rng.randint(max_int, size=n_columns):
+        class_rng = check_random_state(seed)
+        class_rng.randint(1, max_int)  # idem
+        seeds.append(int(class_rng.randint(max_int)))
+    return mask, seeds
 
 
 class PerceptronFitting:
@@ -69,10 +89,10 @@ class PerceptronFitting:
         )
         start = training.Start(coef, intercept,
                                total_epochs=getattr(self, "_total_epochs", 0) if warm else 0)
-        validation = data.validation_mask(y, sample_weight, self.early_stopping,
-                                          self.validation_fraction, self.random_state)
+        validation, seeds = self._draws(y, sample_weight, n_columns)
         rows = data.make_rows(X, _codes(y, classes), sample_weight, validation)
-        return self._train(rows, self._class_weight(classes, y), classes, start, hooks=hooks)
+        return self._train(rows, self._class_weight(classes, y), classes, start, seeds,
+                           hooks=hooks)
 
     @transactional
     def _partial_fit(self, X, y, classes, sample_weight):
@@ -112,11 +132,16 @@ class PerceptronFitting:
         )
         # scikit-learn refuses early_stopping on a first partial_fit only; a later one
         # holds out the validation split of fit and trains its epoch on the rest.
-        validation = data.validation_mask(y, sample_weight, self.early_stopping,
-                                          self.validation_fraction, self.random_state)
+        validation, seeds = self._draws(y, sample_weight, n_columns)
         rows = data.make_rows(X, _codes(y, self.classes_), sample_weight, validation)
         return self._train(rows, self._class_weight(self.classes_, y), self.classes_, start,
-                           online=True)
+                           seeds, online=True)
+
+    def _draws(self, y, sample_weight, n_columns):
+        """The validation mask and the shuffle seeds (:func:`sklearn_draws`)."""
+        return sklearn_draws(self.random_state, n_columns, lambda: data.validation_mask(
+            y, sample_weight, self.early_stopping, self.validation_fraction,
+            self.random_state))
 
     def _class_weight(self, classes, y):
         if self.class_weight is None:
@@ -125,12 +150,12 @@ class PerceptronFitting:
             compute_class_weight(self.class_weight, classes=classes, y=y), self.class_weight
         )
 
-    def _train(self, rows, class_weight, classes, start, *, online=False, hooks=None):
+    def _train(self, rows, class_weight, classes, start, seeds, *, online=False, hooks=None):
         """Train, fit the temperature, store; on a Ctrl-C in the first epoch, keep the
         model as it was (:func:`~._state.interrupted_early`)."""
         max_iter = 1 if online else self.max_iter
         settings = training.Settings(
-            max_iter=max_iter, **{name: getattr(self, name) for name in SETTINGS})
+            max_iter=max_iter, seeds=seeds, **{name: getattr(self, name) for name in SETTINGS})
         # Each epoch's model, built only if a callback asks (hooks that only count
         # epochs, the bare HOOKS protocol, have no ``start_models``).
         if hasattr(hooks, "start_models"):
@@ -145,7 +170,7 @@ class PerceptronFitting:
             warnings.warn(f"Training interrupted by user; keeping the model after epoch "
                           f"{result.n_iter}, the last completed one (every class from "
                           "that epoch).", UserWarning)
-        elif (self.tol is not None and max_iter > 1 and result.n_iter == max_iter
+        elif (self.tol is not None and not online and result.n_iter == max_iter
               and not result.stopped_by_hook):
             warnings.warn("Maximum number of iteration reached before convergence. "
                           "Consider increasing max_iter to improve the fit.",

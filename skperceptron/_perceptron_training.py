@@ -22,7 +22,6 @@ import scipy.sparse as sp
 
 from . import _perceptron_fast
 from ._perceptron_data import calibration_step
-from ._validation import check_random_state
 
 # Option string -> the integer code the compiled loop switches on.
 PENALTIES = {None: 0, "l1": 1, "l2": 2, "elasticnet": 3}
@@ -50,7 +49,7 @@ class Settings:
     shuffle: bool
     verbose: int
     eta0: float
-    random_state: object
+    seeds: list  # each one-vs-rest class's shuffle seed (_perceptron_fit.sklearn_draws)
     early_stopping: bool
     n_iter_no_change: int
     average: object
@@ -183,7 +182,7 @@ def _make_blocks(rows, class_weight, start, settings, rule, record_margins):
         pos, neg = np.asarray(class_weight, dtype=dtype), np.ones(n_columns, dtype=dtype)
     if settings.shuffle:
         groups = [slice(k, k + 1) for k in range(n_columns)]
-        seeds = sklearn_shuffle_seeds(settings.random_state, n_columns)
+        seeds = settings.seeds
     else:
         groups, seeds = [slice(0, n_columns)], [None]
     n_rows = rows.y_code.shape[0]
@@ -393,18 +392,3 @@ def _result(rows, blocks, shared, start, settings, loop, averaging):
         averaged=use_average, interrupted=loop.interrupted,
         stopped_by_hook=loop.stopped_by_hook,
     )
-
-
-def sklearn_shuffle_seeds(random_state, n_columns):
-    """The per-class seeds scikit-learn's SGD derives from ``random_state``."""
-    max_int = np.iinfo(np.int32).max
-    rng = check_random_state(random_state)
-    if n_columns > 1:
-        class_rngs = [check_random_state(s) for s in rng.randint(max_int, size=n_columns)]
-    else:
-        class_rngs = [rng]
-    seeds = []
-    for class_rng in class_rngs:
-        class_rng.randint(1, max_int)  # drawn for the dataset object, unused for order
-        seeds.append(int(class_rng.randint(max_int)))
-    return seeds

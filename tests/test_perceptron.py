@@ -173,6 +173,40 @@ def test_partial_fit_continues_like_one_fit_with_warm_start():
     np.testing.assert_array_equal(ours.fit(X_MC, Y_MC).coef_, ref.coef_)
 
 
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("target", [Y_BIN, Y_MC], ids=["binary", "multiclass"])
+def test_shared_random_state_is_drawn_in_sklearns_order(target, shuffle):
+    # One RandomState instance serves the validation split and the shuffle seeds; a
+    # binary fit draws its dataset's seed before the split. Two fits in a row: the same
+    # models, and the instances end in the same state.
+    params = dict(early_stopping=True, n_iter_no_change=3, shuffle=shuffle)
+    ours = PerceptronClassifier(random_state=np.random.RandomState(3), **params)
+    ref = Perceptron(random_state=np.random.RandomState(3), **params)
+    for _ in range(2):
+        ours.fit(X_MC, target)
+        ref.fit(X_MC, target)
+        np.testing.assert_array_equal(ours.coef_, ref.coef_)
+        np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
+        assert ours.n_iter_ == ref.n_iter_
+    assert ours.random_state.randint(1000) == ref.random_state.randint(1000)
+
+
+@pytest.mark.parametrize("max_iter", [1, 2])
+def test_convergence_warning_whenever_fit_uses_max_iter_as_sklearn(max_iter):
+    def warned(model, method):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(model, method)(X_MC, Y_MC, **({"classes": [0, 1, 2]}
+                                                  if method == "partial_fit" else {}))
+        return [w.category for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+    params = dict(max_iter=max_iter, tol=1e-3, random_state=0)
+    assert warned(PerceptronClassifier(**params), "fit") == [ConvergenceWarning]
+    assert warned(Perceptron(**params), "fit") == [ConvergenceWarning]
+    assert warned(PerceptronClassifier(**params), "partial_fit") == []
+    assert warned(Perceptron(**params), "partial_fit") == []
+
+
 # -- scikit-learn's own Perceptron tests, pointed at PerceptronClassifier ----------
 @pytest.mark.parametrize("container", [np.array, sp.csr_matrix])
 def test_sklearn_perceptron_accuracy(container):
