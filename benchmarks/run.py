@@ -323,9 +323,10 @@ def lbfgs_case(threads, args):
         return run
 
     block = min(n, objective_block_rows([d, 100, 1], np.float64))
-    floors = {"all rows": []}
+    layouts = {"all rows": [n]}  # layout -> the row counts of one evaluation's products
     if block < n:  # otherwise the objective runs one block: the same products
-        floors[f"blocks of {block} rows"] = []
+        layouts[f"blocks of {block} rows"] = batch_sizes(n, block)
+    floors = {layout: [] for layout in layouts}
 
     def floor():
         # Averaged over as many evaluations as our fit made, so that the floor and the
@@ -334,7 +335,7 @@ def lbfgs_case(threads, args):
         # two ways: on all rows at once (scikit-learn's shapes) and in the blocks our
         # objective works in (its shapes, in cache); the floor is the faster.
         evaluations = info.get(MLPClassifier, (16,))[0]
-        for layout, rows in zip(floors, ([n], batch_sizes(n, block)), strict=False):
+        for layout, rows in layouts.items():
             seconds = mlp_gemm_floor(clock, d, (100,), 1, rows * evaluations, np.float64)
             floors[layout].append(seconds / evaluations)
         return min(values[-1] for values in floors.values())
