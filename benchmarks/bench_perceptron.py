@@ -33,6 +33,7 @@ from sklearn.datasets import (
     load_iris,
     load_wine,
     make_classification,
+    make_moons,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron
@@ -147,6 +148,17 @@ def proba_cases():
         data = loader()
         yield f"{loader.__name__[5:]} s0", StandardScaler().fit_transform(data.data), \
             data.target, 0
+    # Added 2026-12-02 with the smoothed targets: nearly separable small sets (another
+    # wine split), a curved boundary, label noise and a 90/10 imbalance.
+    wine = load_wine()
+    yield "wine s1", StandardScaler().fit_transform(wine.data), wine.target, 1
+    for seed in range(2):
+        X, y = make_moons(1500, noise=0.35, random_state=seed)
+        yield f"moons s{seed}", X, y, seed
+    X, y = make_classification(3000, 20, flip_y=0.1, random_state=12)
+    yield "mc flip 0.1 s0", X, y, 0
+    X, y = make_classification(3000, 15, weights=[0.9], random_state=14)
+    yield "mc 90/10 s0", X, y, 0
 
 
 def proba_quality():

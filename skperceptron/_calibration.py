@@ -96,29 +96,39 @@ def _scale(scores):
 
 
 class _Binary:
-    """Derivatives in beta of the mean log loss of sigmoid(beta * m), m signed margins."""
+    """Derivatives in beta of the mean log loss of sigmoid(beta * m), m signed margins,
+    against targets that give each row's own label the mass ``own`` (1 by default)."""
 
-    def __init__(self, z, y, w):
+    def __init__(self, z, y, w, own=None):
         self.m = np.where(y == 1, z, -z)
         self.wm = w * self.m
         self.wm2 = self.wm * self.m
+        # The target's share on the other label adds a constant to the derivative.
+        self.offset = 0.0 if own is None else float(np.dot(self.wm, 1.0 - own))
 
     def derivatives(self, beta):
-        q = expit(-beta * self.m)  # 1 - p(correct)
-        return -np.dot(self.wm, q), np.dot(self.wm2, q * (1.0 - q))
+        q = expit(-beta * self.m)  # 1 - p(own label)
+        return self.offset - np.dot(self.wm, q), np.dot(self.wm2, q * (1.0 - q))
 
 
 class _Multiclass:
-    """Derivatives in beta of the mean log loss of softmax(beta * z) for class codes y."""
+    """Derivatives in beta of the mean log loss of softmax(beta * z) for class codes y,
+    against targets that give each row's own class the mass ``own`` (1 by default) and
+    the rest evenly to the other classes."""
 
-    def __init__(self, z, y, w):
+    def __init__(self, z, y, w, own=None):
         # Scores shifted so that each row's top is 0: exp(beta * z) never overflows for
         # beta > 0, and the derivatives (differences of scores) are unchanged.
         self.z = z - _row_max(z)[:, None]
         self.w = w
         n_rows, n_classes = z.shape
-        self.true = self.z.ravel()[np.arange(n_rows) * n_classes + y]
         self.ones = np.ones(n_classes)
+        # The target's mean score (the loss's linear term): the own class's score, or
+        # the mix of it and the other classes' mean.
+        self.true = self.z.ravel()[np.arange(n_rows) * n_classes + y]
+        if own is not None:
+            others = (self.z @ self.ones - self.true) / (n_classes - 1)
+            self.true = own * self.true + (1.0 - own) * others
 
     def derivatives(self, beta):
         # Row sums as matrix-vector products: faster than sum(axis=1) or einsum.
@@ -145,7 +155,7 @@ def pooled_temperature(old, old_rows, new, new_rows):
                         / (old_rows + new_rows)))
 
 
-def fit_temperature(scores, y, sample_weight=None):
+def fit_temperature(scores, y, sample_weight=None, *, platt_targets=False):
     """Temperature minimising the weighted log loss of ``probabilities(scores, T)``.
 
     Parameters
@@ -156,6 +166,12 @@ def fit_temperature(scores, y, sample_weight=None):
         Class codes: 0/1 for 1-D scores, column indices otherwise.
     sample_weight : ndarray of shape (n_samples,), default=None
         Row weights (non-negative).
+    platt_targets : bool, default=False
+        Fit against Platt's (1999) smoothed targets instead of the labels: a row's own
+        class carries ``(n + 1) / (n + 2)`` of the mass, ``n`` the number of rows of
+        that class, and the rest is spread evenly over the other classes. Without it,
+        scores that separate the classes drive ``T`` towards zero (probabilities of 0
+        and 1 that a new row can contradict); with it ``T`` stays at a finite value.
 
     Returns
     -------
@@ -181,9 +197,16 @@ def fit_temperature(scores, y, sample_weight=None):
     if r == 0.0 or total <= 0:
         return 1.0
     z = scores / r
-    problem = (_Binary if z.ndim == 1 else _Multiclass)(z, y, w / total)
+    own = _platt_mass(y, 2 if z.ndim == 1 else z.shape[1]) if platt_targets else None
+    problem = (_Binary if z.ndim == 1 else _Multiclass)(z, y, w / total, own)
     beta = _minimise(problem)
     return _bounded_temperature(r, beta)
+
+
+def _platt_mass(y, n_classes):
+    """Each row's share of the target on its own class: ``(n + 1) / (n + 2)``."""
+    counts = np.bincount(y, minlength=n_classes)[y].astype(np.float64)
+    return (counts + 1.0) / (counts + 2.0)
 
 
 def _minimise(problem):

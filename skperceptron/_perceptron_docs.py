@@ -74,7 +74,9 @@ NOTES = """\
     ``s = decision_function(X)``: ``predict_proba`` is ``[1 - p, p]`` with
     ``p = sigmoid(s / T)`` for two classes and ``softmax(s / T)`` over the one-vs-rest
     scores otherwise, so its argmax is ``predict`` wherever the probabilities differ.
-    ``T`` (``temperature_``) minimises the weighted log loss of held-out scores, found
+    ``T`` (``temperature_``) minimises the weighted log loss of held-out scores against
+    Platt's smoothed targets (``(n + 1) / (n + 2)`` of the mass on a row's own class,
+    ``n`` that class's row count; separating scores then keep a finite ``T``), found
     without any extra fit: the validation split with ``early_stopping``; else, for the
     last weights, the progressive-validation scores of the last epoch (each row scored
     by the weights just before its own update, which training computes anyway); for

@@ -191,7 +191,8 @@ class PerceptronFitting:
         if not self._calibrate:
             return 1.0, 0
         scores, codes, weights = data.held_out_scores(result, rows)
-        temperature, count = fit_temperature(scores, codes, weights), codes.shape[0]
+        temperature = fit_temperature(scores, codes, weights, platt_targets=True)
+        count = codes.shape[0]
         previous = getattr(self, "_calibration_rows", 0) if online else 0
         if previous:
             # The older rows capped, so that T follows the growing weights.

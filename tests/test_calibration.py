@@ -128,3 +128,60 @@ def test_temperature_matches_a_tight_bounded_search(seed, n_classes):
     T = fit_temperature(scores, y, w)
     np.testing.assert_allclose(T, np.exp(best.x), rtol=1e-3)
     assert loss(np.log(T)) <= best.fun * (1 + 1e-7)
+
+
+# ------------------------------------------------------ Platt's smoothed targets
+def _platt_targets(y, n_classes):
+    """The target matrix written out: (n + 1) / (n + 2) on the row's class, n its row
+    count, the rest shared evenly by the other classes (Platt, 1999)."""
+    counts = np.bincount(y, minlength=n_classes)
+    own = (counts[y] + 1.0) / (counts[y] + 2.0)
+    targets = np.repeat(((1.0 - own) / (n_classes - 1))[:, None], n_classes, axis=1)
+    targets[np.arange(y.shape[0]), y] = own
+    return targets
+
+
+def _smoothed_log_loss_of_log_t(scores, y, w):
+    if scores.ndim == 1:
+        targets = _platt_targets(y, 2)
+
+        def loss(log_t):
+            z = scores * np.exp(-log_t)
+            per_row = targets[:, 1] * np.logaddexp(0, -z) + targets[:, 0] * np.logaddexp(0, z)
+            return np.dot(w, per_row)
+    else:
+        targets = _platt_targets(y, scores.shape[1])
+
+        def loss(log_t):
+            return -np.dot(w, (targets * log_softmax(scores * np.exp(-log_t), axis=1)).sum(1))
+    return loss
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+@pytest.mark.parametrize("seed", range(4))
+def test_platt_targets_minimise_the_smoothed_log_loss(seed, n_classes):
+    scores, y, w = _random_problem(seed, n_classes)
+    centre = np.log(np.sqrt(np.mean(scores ** 2)))
+    loss = _smoothed_log_loss_of_log_t(scores, y, w)
+    best = minimize_scalar(loss, bounds=(centre - 10, centre + 10), method="bounded",
+                           options={"xatol": 1e-11})
+    T = fit_temperature(scores, y, w, platt_targets=True)
+    np.testing.assert_allclose(T, np.exp(best.x), rtol=1e-3)
+    assert loss(np.log(T)) <= best.fun * (1 + 1e-7)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass"])
+def test_platt_targets_keep_separable_scores_from_collapsing(kind):
+    # Separating scores: the labels' log loss falls all the way to T -> 0; the smoothed
+    # targets have a finite minimiser, which the search finds.
+    if kind == "binary":
+        scores, y = np.array([-3.0, -1.0, -0.5, 2.0, 5.0, 0.7]), np.array([0, 0, 0, 1, 1, 1])
+    else:
+        y = np.array([0, 1, 2, 0, 1, 2, 1])
+        scores = np.full((7, 3), -1.0)
+        scores[np.arange(7), y] = [2.0, 0.5, 3.0, 1.0, 4.0, 0.2, 1.5]
+    hard, soft = fit_temperature(scores, y), fit_temperature(scores, y, platt_targets=True)
+    best = minimize_scalar(_smoothed_log_loss_of_log_t(scores, y, np.ones(y.shape[0])),
+                           bounds=(-10, 10), method="bounded", options={"xatol": 1e-11})
+    np.testing.assert_allclose(soft, np.exp(best.x), rtol=1e-3)
+    assert soft > 10 * hard

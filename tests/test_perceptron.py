@@ -262,7 +262,9 @@ def test_proba_is_the_link_of_the_decision_score(split, params):
 
 def test_temperature_fits_progressive_scores_of_the_last_epoch():
     # Oracle: the textbook perceptron's score of each row just before its own update in
-    # the last epoch, and the log-loss minimising temperature found by scipy.
+    # the last epoch, and the temperature found by scipy minimising the log loss
+    # against Platt's targets ((n + 1) / (n + 2) on a row's own label, n its class's
+    # row count).
     y = np.where(Y_IRIS == 1, 1, -1)
     w, b = textbook_perceptron(X_IRIS, y, 4)
     margins = []
@@ -271,8 +273,14 @@ def test_temperature_fits_progressive_scores_of_the_last_epoch():
         if yi * margins[-1] <= 0:
             w, b = w + yi * xi, b + yi
     signed = y * np.array(margins)
-    best = minimize_scalar(lambda lt: np.mean(np.logaddexp(0, -signed * np.exp(-lt))),
-                           bounds=(-10, 10), method="bounded", options=dict(xatol=1e-10))
+    n_own = np.where(y == 1, np.sum(y == 1), np.sum(y == -1))
+    own = (n_own + 1.0) / (n_own + 2.0)
+
+    def loss(log_t):
+        z = signed * np.exp(-log_t)
+        return np.mean(own * np.logaddexp(0, -z) + (1 - own) * np.logaddexp(0, z))
+
+    best = minimize_scalar(loss, bounds=(-10, 10), method="bounded", options=dict(xatol=1e-10))
     clf = PerceptronClassifier(max_iter=5, shuffle=False, tol=None).fit(X_IRIS, y)
     np.testing.assert_allclose(clf.temperature_, np.exp(best.x), rtol=1e-3)
 
