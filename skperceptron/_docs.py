@@ -107,8 +107,9 @@ SHARED_PARAMETERS = """\
         gradient. Distinct from ``alpha``, which adds an L2 term to the loss.
 
     learning_rate_warmup : int, default=0
-        Number of epochs of linear learning-rate warm-up ('sgd', 'adam'), multiplying
-        any schedule.
+        Number of epochs of linear learning-rate warm-up ('sgd', 'adam'). It
+        multiplies the rate of scikit-learn's schedules; 'cosine' starts after it and
+        anneals over the remaining ``max_iter - learning_rate_warmup`` epochs.
 
     max_grad_norm : float or None, default=None
         Rescale each minibatch gradient to at most this global L2 norm ('sgd',

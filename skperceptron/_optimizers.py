@@ -9,10 +9,11 @@ compiled kernels of ``_fused``; numpy's formula, with identical rounding, when t
 not apply); scalars are Python floats so float32 stays float32.
 
 Step-size schedules that depend on the step count are entries of :data:`SCHEDULES`
-(a multiplier of ``learning_rate_init``); an optional linear warm-up multiplies any of
-them. Decoupled weight decay (Loshchilov & Hutter's AdamW, and the same for SGD)
-shrinks the weights, the first ``n_decay`` entries of theta, by
-``scheduled_rate * weight_decay`` per step, independently of the gradient.
+(a multiplier of ``learning_rate_init``, a function of the fraction of post-warm-up
+steps done); an optional linear warm-up comes first, multiplying the rate. Decoupled
+weight decay (Loshchilov & Hutter's AdamW, and the same for SGD) shrinks the weights,
+the first ``n_decay`` entries of theta, by ``scheduled_rate * weight_decay`` per step,
+independently of the gradient.
 
 The protocol the epoch loop (``_solvers.stochastic``) relies on:
 
