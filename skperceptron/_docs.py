@@ -130,7 +130,8 @@ SHARED_ATTRIBUTES = """\
         The loss at the end of training (mean over samples, L2 penalty included).
 
     best_loss_ : float or None
-        The lowest epoch loss ('sgd'/'adam'); None with early stopping.
+        The lowest epoch loss ('sgd'/'adam'); None with early stopping, until a
+        later ``partial_fit`` (which watches the training loss) sets it.
 
     loss_curve_ : list of float
         Loss of each epoch ('sgd'/'adam').

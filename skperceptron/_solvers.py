@@ -210,9 +210,12 @@ class NoImprovement:
                 progress.best_validation_score = score
                 return True
             return False
-        worse = record.loss > progress.best_loss - self.tol
+        # None: the history was kept on validation (a fit with early stopping) and a
+        # partial_fit, which watches the training loss, continues it.
+        best = np.inf if progress.best_loss is None else progress.best_loss
+        worse = record.loss > best - self.tol
         progress.no_improvement_count = progress.no_improvement_count + 1 if worse else 0
-        progress.best_loss = min(progress.best_loss, record.loss)
+        progress.best_loss = min(best, record.loss)
         return False
 
     def fired(self, progress):

@@ -1,5 +1,6 @@
 """MLPClassifier / MLPRegressor through the public API, scikit-learn's MLP as oracle."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -233,6 +234,7 @@ def test_zero_hidden_layers_is_linear_regression():
     A = np.hstack([X, np.ones((100, 1))])
     beta = np.linalg.lstsq(A, y, rcond=None)[0]
     np.testing.assert_allclose(reg.coefs_[0].ravel(), beta[:3], rtol=1e-5)
+    np.testing.assert_allclose(reg.intercepts_[0], beta[3:], rtol=1e-5)
     assert reg.n_layers_ == 2
 
 
@@ -351,6 +353,29 @@ def test_partial_fit_refuses_early_stopping():
     _quiet(lambda: clf.fit(X, y))
     with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
         clf.partial_fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_partial_fit_continues_a_model_fitted_with_early_stopping(Estimator, solver):
+    # The early-stopped fit kept its history on the validation score (best_loss_ None);
+    # partial_fit watches the training loss. scikit-learn 1.9 raises a TypeError here.
+    # Oracle: the same model with the history of a fit on the training loss that has no
+    # best loss yet (inf), which is what None must mean.
+    X, y = _scaled(load_iris)
+    params = dict(hidden_layer_sizes=(5,), solver=solver, learning_rate="adaptive",
+                  early_stopping=True, max_iter=4, random_state=0)
+    fitted = _quiet(lambda: Estimator(**params).fit(X, y)).set_params(early_stopping=False)
+    assert fitted.best_loss_ is None
+    oracle = copy.deepcopy(fitted)
+    oracle.best_loss_ = np.inf
+    for model in (fitted, oracle):
+        _quiet(lambda model=model: model.partial_fit(X, y))
+    assert fitted.best_loss_ == fitted.loss_curve_[-1] == oracle.best_loss_
+    assert len(fitted.loss_curve_) == len(oracle.loss_curve_) == 5
+    for a, b in zip(fitted.coefs_ + fitted.intercepts_, oracle.coefs_ + oracle.intercepts_,
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_warm_start_continues_and_checks_classes():
@@ -513,9 +538,18 @@ def test_tol_stops_training_and_inf_patience_disables_it():
 
 
 def test_adaptive_learning_rate_stops_when_rate_vanishes():
+    # scikit-learn's own case, with its estimator as the oracle: 'adaptive' divides the
+    # rate by 5 at each plateau and stops once it is under 1e-6 (67 epochs here, where
+    # 'constant' stops at its first plateau, after 12).
     X, y = [[3, 2], [1, 6]], [1, 0]
-    clf = MLPClassifier(tol=0.5, max_iter=3000, solver="sgd", learning_rate="adaptive").fit(X, y)
-    assert clf.n_iter_ < 3000
+    params = dict(tol=0.5, max_iter=3000, solver="sgd", learning_rate="adaptive",
+                  random_state=0, shuffle=False)
+    clf = MLPClassifier(**params).fit(X, y)
+    reference = SkMLPClassifier(**params).fit(X, y)
+    assert reference._optimizer.learning_rate <= 1e-6
+    assert clf.n_iter_ == reference.n_iter_ < 3000
+    constant = MLPClassifier(**{**params, "learning_rate": "constant"}).fit(X, y)
+    assert constant.n_iter_ < clf.n_iter_
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
