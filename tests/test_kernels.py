@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 import pytest
+from test_network import _CountingKernels
 
 from skperceptron import _fused
 from skperceptron._activations import ACTIVATIONS
@@ -20,6 +21,10 @@ from skperceptron._optimizers import SGD, Adam
 _kernels = pytest.importorskip("skperceptron._kernels")
 
 DTYPES = [np.float32, np.float64]
+# A two-thread case says something only where OpenMP runs two threads (a serial build,
+# OMP_NUM_THREADS=1 or one core would run it on one): skipped, and so reported, elsewhere.
+TWO_THREADS = pytest.param(2, marks=pytest.mark.skipif(
+    not _kernels.OPENMP or _kernels.max_threads() < 2, reason="OpenMP runs one thread here"))
 # What _layer builds: unit-stride rows packed or further apart, strided columns, Fortran.
 LAYOUTS = ["contiguous", "row-padded", "strided", "fortran"]
 
@@ -63,7 +68,7 @@ def _numpy_adam_in_place(theta, g, m, v, lr, b1, b2, eps, n_decay, decay):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n_decay, decay", [(0, 1.0), (37, 0.999), (100, 0.9)])
-@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("n_threads", [1, TWO_THREADS])
 def test_adam_kernel_equals_numpy_formula(dtype, n_decay, decay, n_threads):
     rng = np.random.default_rng(0)
     n = 100 if n_threads == 1 else 200_003  # large enough for two threads to split it
@@ -140,7 +145,7 @@ def _step_with_l2(kind, arrays, n_threads, n_decay, decay, n_l2):
 @pytest.mark.parametrize("path", ["kernel", "numpy"])
 @pytest.mark.parametrize("kind", ["adam", "nesterov", "momentum"])
 @pytest.mark.parametrize("n_l2, n_decay, decay", L2_CASES)
-@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("n_threads", [1, TWO_THREADS])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_an_l2_term_left_to_the_step_equals_the_term_then_the_step(
     dtype, n_threads, n_l2, n_decay, decay, kind, path, monkeypatch
@@ -566,7 +571,16 @@ def test_a_fit_and_its_predictions_do_not_depend_on_the_compiled_path(
         return [*model.coefs_, *model.intercepts_, model.predict_proba(X),
                 np.array(model.loss_curve_)]
 
+    counting = _CountingKernels(_fused._kernels)
+    monkeypatch.setattr(_fused, "_kernels", counting)
     compiled = fit()
+    # The compiled run did take the kernels (no silent fallback to numpy): each one the
+    # table of notes/mlp.md wires to this network, and no other.
+    wired = {"take_rows", f"{solver}_update", "activation_backward",
+             "subtract_row_max" if n_classes > 2 else "outer_backward"}
+    if activation in ("relu", "identity"):
+        wired.add("bias_activation")
+    assert set(counting.calls) == wired
     monkeypatch.setattr(_fused, "_kernels", None)
     numpy_path = fit()
     assert compiled[0].dtype == dtype

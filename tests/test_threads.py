@@ -50,17 +50,81 @@ def test_minibatch_training_keeps_the_callers_setting(monkeypatch):
     assert seen and set(seen) == {before}
 
 
+def _spy_on_the_objective(monkeypatch):
+    """The BLAS threads seen inside every gradient call of a fit."""
+    from skperceptron import _network
+
+    seen = []
+    original = _network.Objective.value_and_data_grad  # what every solver calls
+
+    def spy(self, *args, **kwargs):
+        seen.append(tuple(_blas_threads()))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(_network.Objective, "value_and_data_grad", spy)
+    return seen
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_lbfgs_fits_follow_the_full_batch_rule(monkeypatch, small):
+    # The rule inside a real fit: one thread while the objective runs when one block's
+    # largest product is under SMALL_GEMM_MULTIPLY_ADDS, the caller's threads otherwise;
+    # the caller's setting back afterwards either way.
+    import numpy as np
+
+    from skperceptron import MLPClassifier, _threads
+
+    seen = _spy_on_the_objective(monkeypatch)
+    X, y = np.random.default_rng(0).normal(size=(64, 5)), np.arange(64) % 2
+    if not small:  # 64 rows x 5 x 4 multiply-adds: over a threshold of 1
+        monkeypatch.setattr(_threads, "SMALL_GEMM_MULTIPLY_ADDS", 1)
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = tuple(_blas_threads())
+        MLPClassifier((4,), solver="lbfgs", max_iter=3).fit(X, y)
+        assert tuple(_blas_threads()) == before
+    assert seen and set(seen) == ({(1,) * len(before)} if small else {before})
+
+
+def test_compiled_kernels_run_on_one_openmp_thread_in_a_fit(monkeypatch):
+    # docs/scaling.rst: the optimizer kernels run on one thread beside BLAS, also when
+    # OpenMP would allow more and the parameters are many enough to split.
+    import inspect
+
+    import numpy as np
+
+    from skperceptron import MLPClassifier, _fused
+
+    calls = []
+    for name in ("adam_update", "sgd_update"):
+        kernel = getattr(_fused, name)
+
+        def recorded(*args, _kernel=kernel, _name=name, **kwargs):
+            bound = inspect.signature(_kernel).bind(*args, **kwargs)
+            bound.apply_defaults()
+            calls.append((_name, bound.arguments["n_threads"]))
+            return _kernel(*args, **kwargs)
+
+        monkeypatch.setattr(_fused, name, recorded)
+    X, y = np.random.default_rng(0).normal(size=(64, 300)), np.arange(64) % 2
+    for solver in ("adam", "sgd"):  # 300 x 256 + 256 x 1 + 257 > 65,536 parameters
+        MLPClassifier((256,), solver=solver, batch_size=32, max_iter=1).fit(X, y)
+    assert {name for name, _ in calls} == {"adam_update", "sgd_update"}
+    assert {threads for _, threads in calls} == {1}
+
+
 def _fit_at(threads, X, y):
     import numpy as np
 
     from skperceptron import MLPClassifier
 
     with threadpool_limits(limits=threads, user_api="blas"):
+        assert set(_blas_threads()) == {threads}  # the limit holds: the cores are there
         model = MLPClassifier((128,), batch_size=256, max_iter=3, random_state=0).fit(X, y)
     return np.concatenate([a.ravel() for a in model.coefs_ + model.intercepts_])
 
 
-@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("threads", [1, pytest.param(2, marks=pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2, reason="needs two cores for two threads"))])
 def test_float32_fits_repeat_bitwise_at_a_thread_count(threads):
     # The bitwise half of docs/scaling.rst's statement in float32 (across thread counts
     # float32 fits are promised nothing: the measured gap is stated there).
