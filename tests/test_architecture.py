@@ -3,6 +3,7 @@ scikit-learn, one module touches its private names, and modules and functions st
 short."""
 
 import ast
+import graphlib
 from pathlib import Path
 
 import skperceptron
@@ -82,6 +83,10 @@ def test_imports_flow_downward():
                 # "from ._x import y" names _x; "from . import _x" names _x in names.
                 used |= {module.split(".")[0]} if module else set(names)
         assert used <= allowed, (name, used - allowed)
+    # "Downward" is a property of the map itself: it must order the modules (raises
+    # graphlib.CycleError on a cycle), and every module imported is itself on the map.
+    order = list(graphlib.TopologicalSorter(ALLOWED).static_order())
+    assert set(order) <= set(ALLOWED) | {"_kernels", "_perceptron_fast"}, set(order) - set(ALLOWED)
 
 
 def test_only_validation_imports_sklearn_private_names():

@@ -1,5 +1,8 @@
 """The features scikit-learn declined: each against an oracle or a behaviour it must change."""
 
+import math
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
@@ -222,6 +225,30 @@ def test_new_activations_learn_as_well_as_relu(activation, digits):
     assert fit(activation).score(X[450:], y[450:]) > fit("relu").score(X[450:], y[450:]) - 0.05
 
 
+_ERF = np.vectorize(math.erf)
+CLOSED_FORMS = {  # the documented definitions, written independently of the package
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+    "softplus": lambda z: np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0),
+    "gelu": lambda z: 0.5 * z * (1 + _ERF(z / math.sqrt(2))),
+    "silu": lambda z: z / (1 + np.exp(-z)),
+}
+
+
+@pytest.mark.parametrize("activation", CLOSED_FORMS)
+def test_new_activations_are_their_closed_forms(activation, digits):
+    X, y = _head(digits, 200)
+    clf = MLPClassifier((8,), activation=activation, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    Z = X @ clf.coefs_[0] + clf.intercepts_[0]
+    assert (Z < 0).any() and (Z > 0).any()  # both branches are exercised
+    np.testing.assert_allclose(
+        clf.hidden_activations(X, layer=0), CLOSED_FORMS[activation](Z), rtol=1e-10, atol=1e-13
+    )
+
+
 def test_per_layer_activations_and_hidden_features(digits):
     X, y = _head(digits, 200)
     clf = MLPClassifier((6, 4), activation=["tanh", "relu"], max_iter=5, random_state=0).fit(X, y)
@@ -259,6 +286,13 @@ def test_weight_init_schemes_have_their_variance_and_are_reproducible():
         np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
         assert a.coefs_[0].std() == pytest.approx(std, rel=0.02)
         np.testing.assert_allclose(a.intercepts_[0], 0, atol=1e-250)  # zero, moved by 1e-300 steps
+        # The family: uniform on [-sqrt(3) std, sqrt(3) std], normal far beyond it
+        # (120,000 draws pass 1.73 std thousands of times).
+        bound, largest = np.sqrt(3) * std, np.abs(a.coefs_[0]).max()
+        if scheme.endswith("uniform"):
+            assert 0.99 * bound <= largest <= bound * (1 + 1e-12)
+        else:
+            assert largest > 2 * bound
 
 
 # ------------------------------------------------------------ regression losses

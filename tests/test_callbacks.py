@@ -116,16 +116,34 @@ def _mlp(case, **params):
     return cls(hidden_layer_sizes=(8,), random_state=0, **{**base, **params})
 
 
+def _names_sklearn_callback(node):
+    """Whether an ``ast`` node imports scikit-learn's callback API, in any form."""
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        return module.startswith("sklearn.callback") or (
+            module == "sklearn" and any(a.name.startswith("callback") for a in node.names))
+    if isinstance(node, ast.Import):
+        return any(a.name.startswith("sklearn.callback") for a in node.names)
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+        return str(node.args[0].value).startswith("sklearn.callback")
+    return False
+
+
+def test_the_callback_import_detector_catches_each_form():
+    for source in ("import sklearn.callback", "from sklearn.callback import X",
+                   "from sklearn import callback", "from sklearn.callback._base import Y",
+                   "importlib.import_module('sklearn.callback')"):
+        assert any(map(_names_sklearn_callback, ast.walk(ast.parse(source)))), source
+    for source in ("import sklearn", "from sklearn import clone", "print('callback')"):
+        assert not any(map(_names_sklearn_callback, ast.walk(ast.parse(source)))), source
+
+
 def test_only_callbacks_module_imports_sklearn_callback():
-    importers = set()
-    for path in Path(skperceptron.__file__).parent.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = (
-                [node.module or ""] if isinstance(node, ast.ImportFrom)
-                else [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            )
-            if any(n.startswith("sklearn.callback") for n in names):
-                importers.add(path.stem)
+    importers = {
+        path.stem
+        for path in Path(skperceptron.__file__).parent.glob("*.py")
+        if any(map(_names_sklearn_callback, ast.walk(ast.parse(path.read_text()))))
+    }
     assert importers == {"_callbacks"}
 
 

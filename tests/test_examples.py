@@ -2,9 +2,9 @@
 
 Each example runs in a fresh interpreter (as ``python examples/plot_x.py`` would, and as
 the Dask example needs: its worker processes re-import the main module) with the Agg
-backend. A small driver runs it with ``runpy`` and then saves every open figure, so the
-test checks that the example produced at least one non-empty image, not only that it
-exited cleanly.
+backend. A small driver runs it with ``runpy``, then saves every open figure and counts
+what its axes draw, so the test checks that each figure shows something (a line, marker,
+image, bar, text or table), not only that the example exited cleanly.
 """
 
 import ast
@@ -32,7 +32,12 @@ DRIVER = textwrap.dedent(
     sys.argv = [script]
     runpy.run_path(script, run_name="__main__")
     for number in plt.get_fignums():
-        plt.figure(number).savefig(f"{out}/figure_{number}.png")
+        figure = plt.figure(number)
+        figure.savefig(f"{out}/figure_{number}.png")
+        drawn = sum(len(ax.lines) + len(ax.collections) + len(ax.images) + len(ax.patches)
+                    + len(ax.texts) + len(ax.tables) for ax in figure.axes)
+        with open(f"{out}/figure_{number}.artists", "w") as counts:
+            counts.write(str(drawn))
     """
 )
 
@@ -85,4 +90,7 @@ def test_example_runs_and_draws(example, tmp_path):
     figures = sorted(tmp_path.glob("figure_*.png"))
     assert figures, f"{example.name} drew no figure"
     for figure in figures:
+        # Axes without a line, marker, image, bar, text or table count as empty.
+        drawn = int(figure.with_suffix(".artists").read_text())
+        assert drawn > 0, f"{figure.name} of {example.name} draws nothing"
         assert figure.stat().st_size > 5_000, f"{figure.name} of {example.name} is empty"
