@@ -29,27 +29,6 @@ def test_large_full_batch_products_keep_the_callers_setting():
             assert _blas_threads() == before
 
 
-def test_minibatch_training_keeps_the_callers_setting(monkeypatch):
-    # The threads BLAS has while the epoch loop runs, from inside the objective.
-    import numpy as np
-
-    from skperceptron import MLPClassifier, _network
-
-    seen = []
-    original = _network.Objective.value_and_data_grad  # what minibatch training calls
-
-    def spy(self, *args, **kwargs):
-        seen.append(tuple(_blas_threads()))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(_network.Objective, "value_and_data_grad", spy)
-    X, y = np.random.default_rng(0).normal(size=(64, 5)), np.arange(64) % 2
-    with threadpool_limits(limits=2, user_api="blas"):
-        before = tuple(_blas_threads())
-        MLPClassifier((4,), batch_size=16, max_iter=1).fit(X, y)
-    assert seen and set(seen) == {before}
-
-
 def _spy_on_the_objective(monkeypatch):
     """The BLAS threads seen inside every gradient call of a fit."""
     from skperceptron import _network
@@ -63,6 +42,20 @@ def _spy_on_the_objective(monkeypatch):
 
     monkeypatch.setattr(_network.Objective, "value_and_data_grad", spy)
     return seen
+
+
+def test_minibatch_training_keeps_the_callers_setting(monkeypatch):
+    # The threads BLAS has while the epoch loop runs, from inside the objective.
+    import numpy as np
+
+    from skperceptron import MLPClassifier
+
+    seen = _spy_on_the_objective(monkeypatch)
+    X, y = np.random.default_rng(0).normal(size=(64, 5)), np.arange(64) % 2
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = tuple(_blas_threads())
+        MLPClassifier((4,), batch_size=16, max_iter=1).fit(X, y)
+    assert seen and set(seen) == {before}
 
 
 @pytest.mark.parametrize("small", [True, False])
