@@ -3,9 +3,9 @@
 Whatever shapes, dtypes, finite values (extremes included), label sets and
 hyperparameters Hypothesis draws, a fit on input that meets the estimators' stated
 preconditions (two classes or more, weights with a positive sum, y >= 0 for the Poisson
-loss) must succeed, unless it names one of the two refusals that valid input may meet
-(``ALLOWED_REFUSALS``); predictions are then finite and predict_proba rows sum to 1.
-NaN and infinities are refused by every entry point (``test_non_finite_x_is_refused``).
+loss) must succeed, unless it names one of the two kinds of refusal that valid input
+may meet (``ALLOWED_REFUSALS``); predictions are then finite and predict_proba rows sum
+to 1. NaN and infinities are refused by every entry point (``test_non_finite_x_is_refused``).
 """
 
 import warnings
@@ -25,8 +25,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-# Finite values from tiny to large, with exact zeros and ties. Every constant is exact in float32
-# (2**-100 is about 7.9e-31), so an array of either dtype holds the value drawn.
+# Finite values from tiny to large, with exact zeros and ties. Every constant is exact
+# in float32 (2**-100 is about 7.9e-31), so an array of either dtype holds the value drawn.
 VALUES = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False, width=32),
     st.sampled_from([0.0, 2.0**-100, -(2.0**-100), 1.0, -1.0, 1e6, -1e6]),
