@@ -5,13 +5,12 @@ hyperparameters Hypothesis draws, a fit on input that meets the estimators' stat
 preconditions (two classes or more, weights with a positive sum, y >= 0 for the Poisson
 loss) must succeed, unless it names one of the two kinds of refusal that valid input
 may meet (``ALLOWED_REFUSALS``); predictions are then finite and predict_proba rows sum
-to 1. NaN and infinities are refused by every entry point (``test_non_finite_x_is_refused``).
+to 1. NaN and infinities are refused by every entry point (``tests/test_safety.py``).
 """
 
 import warnings
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -160,34 +159,3 @@ def test_fuzz_mlp_regressor(case, params):
 def test_fuzz_perceptron(data, params):
     _check_contract(lambda: PerceptronClassifier(**params), *data, classification=True)
 
-
-ESTIMATORS = {
-    "MLPClassifier": lambda: MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0),
-    "MLPRegressor": lambda: MLPRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0),
-    "PerceptronClassifier": lambda: PerceptronClassifier(max_iter=2, random_state=0),
-}
-
-
-@pytest.mark.parametrize("entry", ["fit", "partial_fit", "predict"])
-@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
-@pytest.mark.parametrize("name", ESTIMATORS)
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_non_finite_x_is_refused(name, value, entry, dtype):
-    # scikit-learn's check_estimators_nan_inf, for each entry point, kind and dtype;
-    # a refused call leaves a fitted model as it was.
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((12, 3)).astype(dtype)
-    y = np.arange(12) % 2 if name != "MLPRegressor" else rng.standard_normal(12)
-    bad = X.copy()
-    bad[5, 1] = value
-    est = ESTIMATORS[name]()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        est.fit(X, y)
-    before = est.predict(X)
-    extra = {"classes": np.unique(y)} if name != "MLPRegressor" else {}
-    call = {"fit": lambda: est.fit(bad, y), "predict": lambda: est.predict(bad),
-            "partial_fit": lambda: est.partial_fit(bad, y, **extra)}[entry]
-    with pytest.raises(ValueError, match="NaN|infinity"):
-        call()
-    np.testing.assert_array_equal(est.predict(X), before)

@@ -104,6 +104,25 @@ def test_bad_input_raises_a_clear_error_and_keeps_the_fitted_model(name, case):
     assert _state(fitted) == before  # not a single attribute changed
 
 
+@pytest.mark.parametrize("entry", ["fit", "partial_fit", "predict"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_non_finite_x_is_refused_by_every_entry_and_keeps_the_model(name, dtype, value, entry):
+    # scikit-learn's check_estimators_nan_inf, for each entry point, value and dtype.
+    X = X_OK.astype(dtype)
+    fitted = ESTIMATORS[name]()
+    fitted.fit(X, _y_for(name))
+    before = _state(fitted)
+    bad = _with(X.copy(), set={(5, 1): value})
+    classes = {} if name == "mlp_regressor" else {"classes": [0, 1]}
+    call = {"fit": lambda: fitted.fit(bad, _y_for(name)), "predict": lambda: fitted.predict(bad),
+            "partial_fit": lambda: fitted.partial_fit(bad, _y_for(name), **classes)}[entry]
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        call()
+    assert _state(fitted) == before  # not a single attribute changed
+
+
 @pytest.mark.parametrize("weight", [np.nan, np.inf, -1.0])
 @pytest.mark.parametrize("name", ["mlp_classifier", "perceptron"])
 def test_bad_class_weight_raises_and_keeps_the_model(name, weight):
