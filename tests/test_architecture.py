@@ -113,17 +113,21 @@ CORE = ("_activations", "_losses", "_fused", "_threads", "_optimizers", "_batche
         "_array_steps", "_network_array")
 
 
-def _names_sklearn(node):
+def imported_names(node):
+    """The absolute dotted names an ``ast`` node may import: ``import a.b`` gives a.b,
+    ``from a import b`` a and a.b, a call such as ``importlib.import_module("a.b")`` or
+    ``__import__("a.b")`` its string arguments; relative imports give nothing."""
     if isinstance(node, ast.Import):
-        return any(a.name.split(".")[0] == "sklearn" for a in node.names)
+        return [a.name for a in node.names]
     if isinstance(node, ast.ImportFrom):
-        return node.level == 0 and (node.module or "").split(".")[0] == "sklearn"
-    # importlib.import_module("sklearn...") or __import__("sklearn...")
-    return (
-        isinstance(node, ast.Call)
-        and any(isinstance(a, ast.Constant) and str(a.value).startswith("sklearn")
-                for a in node.args)
-    )
+        return [] if node.level else [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+    if isinstance(node, ast.Call):
+        return [str(a.value) for a in node.args if isinstance(a, ast.Constant)]
+    return []
+
+
+def _names_sklearn(node):
+    return any(name.startswith("sklearn") for name in imported_names(node))
 
 
 def test_core_modules_import_nothing_of_sklearn():

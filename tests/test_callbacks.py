@@ -21,6 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from test_architecture import imported_names
 
 import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
@@ -118,15 +119,7 @@ def _mlp(case, **params):
 
 def _names_sklearn_callback(node):
     """Whether an ``ast`` node imports scikit-learn's callback API, in any form."""
-    if isinstance(node, ast.ImportFrom):
-        module = node.module or ""
-        return module.startswith("sklearn.callback") or (
-            module == "sklearn" and any(a.name.startswith("callback") for a in node.names))
-    if isinstance(node, ast.Import):
-        return any(a.name.startswith("sklearn.callback") for a in node.names)
-    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
-        return str(node.args[0].value).startswith("sklearn.callback")
-    return False
+    return any(name.startswith("sklearn.callback") for name in imported_names(node))
 
 
 def test_the_callback_import_detector_catches_each_form():
