@@ -101,11 +101,16 @@ def _dense(product):
 
 def scores(X, coef, intercept):
     """``X @ coef.T + intercept`` as 2-D float64 (``X`` and ``coef`` dense or sparse);
-    rows that overflow to NaN are redone with the row and the weights scaled to unit
-    size first, giving ``+-inf``."""
+    rows with a non-finite score are redone with the row and the weights scaled to unit
+    size first, giving ``+-inf`` only where the score itself overflows.
+
+    Not only NaN rows: once a product overflows, BLAS may return ``+-inf`` of either
+    sign, depending on how it splits the sum (and on the other rows of the call), for
+    a score that is finite or of the other sign.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
         scores = _dense(X @ coef.T) + intercept
-        bad = np.flatnonzero(np.isnan(scores).any(axis=1))
+        bad = np.flatnonzero(~np.isfinite(scores).all(axis=1))
         if bad.size:
             rows = X[bad]
             size = abs(rows).max(axis=1)

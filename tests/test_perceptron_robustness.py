@@ -1,13 +1,15 @@
 """PerceptronClassifier under interrupts, extreme input, warm-start misuse, hooks, verbose.
 
 Oracles: the same estimator trained for a fixed number of epochs (an interrupt must
-leave exactly that model), scikit-learn's Perceptron (verbose output), and the fitted
-model before a failed call.
+leave exactly that model), scikit-learn's Perceptron (verbose output), the fitted
+model before a failed call, and scores in exact rational arithmetic.
 """
 
+import math
 import pickle
 import re
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -268,6 +270,61 @@ def test_any_magnitude_gives_finite_results_or_a_clear_error(exponent, target, c
             np.testing.assert_array_equal(pred, est.classes_[(scores > 0).astype(int)])
         else:
             np.testing.assert_array_equal(pred, est.classes_[scores.argmax(axis=1)])
+
+
+def _exact_scores(X, coef, intercept):
+    """``X @ coef.T + intercept`` in rational arithmetic, rounded once at the end;
+    ``+-inf`` where the score is beyond float64's range."""
+    out = np.empty((X.shape[0], coef.shape[0]))
+    for i, k in np.ndindex(out.shape):
+        s = sum(Fraction(a) * Fraction(w) for a, w in zip(X[i], coef[k], strict=True))
+        s += Fraction(intercept[k])
+        try:
+            out[i, k] = float(s)
+        except OverflowError:
+            out[i, k] = math.inf if s > 0 else -math.inf
+    return out
+
+
+def _huge_rows(coef, X, rng):
+    """Rows near float64's maximum: per class two whose products overflow while the
+    score cancels (along a direction orthogonal to that class's two largest weights),
+    four of random +-1.5e308 entries, and four ordinary rows."""
+    rows = []
+    for w in coef:
+        a, b = np.argsort(-abs(w))[:2]
+        m = max(abs(w[a]), abs(w[b]))
+        for t in (1e308, -1.7e308):
+            r = np.zeros(X.shape[1])
+            r[a], r[b] = t * (w[b] / m), -t * (w[a] / m)
+            rows.append(r)
+    rows += list(rng.choice([-1.5e308, 0.0, 1.5e308], size=(4, X.shape[1])))
+    rows += list(X[:4])
+    return rng.permutation(np.array(rows))
+
+
+@pytest.mark.parametrize("target", ["binary", "multiclass"])
+@pytest.mark.parametrize("container", ["dense", "csr"])
+def test_huge_rows_score_as_exact_arithmetic_alone_and_in_a_batch(target, container):
+    # Once a product overflows, BLAS returns +-inf of either sign depending on the
+    # other rows of the call (or NaN for one row alone). Whatever the batch, a score
+    # must be the exact one to the rounding of arithmetic at unit size: finite where
+    # the exact score is, the exact +-inf where it overflows.
+    X, y = _data(target, "dense")
+    est = _fixed(5, random_state=0).fit(X, y)
+    R = _huge_rows(est.coef_, X, np.random.default_rng(0))
+    exact = _exact_scores(R, est.coef_, est.intercept_)
+    infinite = np.isinf(exact)
+    assert infinite.any() and not infinite.all()
+    bound = 1e-12 * abs(R).max(axis=1, keepdims=True) * abs(est.coef_).max() * R.shape[1]
+    prepare = sp.csr_matrix if container == "csr" else np.asarray
+    alone = np.vstack([est.decision_function(prepare(r[None])).reshape(1, -1) for r in R])
+    for got in (est.decision_function(prepare(R)).reshape(len(R), -1), alone):
+        np.testing.assert_array_equal(got[infinite], exact[infinite])
+        with np.errstate(invalid="ignore"):  # inf - inf where both overflow
+            error = abs(got - exact)
+        assert (error[~infinite] <= np.broadcast_to(bound, got.shape)[~infinite]).all()
+    assert np.isfinite(est.predict_proba(prepare(R))).all()
 
 
 def test_partial_fit_temperature_starts_from_its_batch_and_fit_never_pools():
