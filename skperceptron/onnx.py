@@ -16,6 +16,7 @@ The converters read only the fitted attributes listed in :data:`FITTED_ATTRIBUTE
 through one reader per estimator; the tests enforce that list.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,11 +170,22 @@ def _parse_classifier(scope, model, inputs, custom_parsers=None):
         from skl2onnx._parse import _parse_sklearn_classifier
 
         return _parse_sklearn_classifier(scope, model, inputs, custom_parsers)
-    asked = scope.get_options(model)  # the options the caller set, no defaults
-    if asked.get("zipmap") not in (None, False) or asked.get("output_class_labels"):
+    # The options set for this model: the caller's, or the ones a Pipeline passes on
+    # to its last classifier (skl2onnx's default zipmap=True among them).
+    asked = scope.get_options(model)
+    if asked.get("zipmap") == "columns" or asked.get("output_class_labels"):
         raise ValueError(
-            "A multilabel model has an indicator-matrix label; options zipmap and "
-            "output_class_labels do not apply. Pass zipmap=False."
+            "A multilabel model has an indicator-matrix label; options "
+            "zipmap='columns' and output_class_labels do not apply. Pass zipmap=False."
+        )
+    if asked.get("zipmap"):
+        # As skl2onnx's own parser does for MultiOutputClassifier.
+        warnings.warn(
+            f"Option zipmap is ignored for the multilabel {type(model).__name__} (its "
+            "label is an indicator matrix). Set option zipmap to False to remove this "
+            "message.",
+            UserWarning,
+            stacklevel=2,
         )
     operator = scope.declare_local_operator(_ALIASES[type(model)], model)
     operator.inputs = inputs

@@ -191,6 +191,27 @@ def test_multilabel_labels_and_probabilities(dtype):
     np.testing.assert_array_equal(plain["label"], model.predict(X))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_multilabel_in_a_pipeline_converts_with_skl2onnx_defaults(dtype):
+    # skl2onnx's Pipeline parser hands its default zipmap=True to the last classifier;
+    # for a multilabel model it is ignored with a warning (as skl2onnx does for
+    # MultiOutputClassifier) and the graph is the one of zipmap=False.
+    X, Y = make_multilabel_classification(120, 6, n_classes=3, random_state=2)
+    X = X.astype(dtype)
+    pipe = make_pipeline(StandardScaler(), MLPClassifier((8,), solver="lbfgs", max_iter=60,
+                                                         random_state=0)).fit(X, Y)
+    with pytest.warns(UserWarning, match="zipmap is ignored for the multilabel"):
+        out = sko.run_onnx(skl2onnx.to_onnx(pipe, X[:1]), X)
+    np.testing.assert_array_equal(out["label"], pipe.predict(X))
+    assert _error(out["probabilities"], pipe.predict_proba(X)) <= RTOL[dtype]
+    off = skl2onnx.to_onnx(pipe, X[:1], options={id(pipe[-1]): {"zipmap": False}})
+    np.testing.assert_array_equal(sko.run_onnx(off, X)["probabilities"],
+                                  out["probabilities"])
+    for option in ({"zipmap": "columns"}, {"zipmap": False, "output_class_labels": True}):
+        with pytest.raises(ValueError, match="multilabel"):
+            skl2onnx.to_onnx(pipe, X[:1], options={id(pipe[-1]): option})
+
+
 def test_sparse_label_indicator_model_checks_against_dense_labels():
     # Fitted on a sparse indicator matrix, predict returns CSR; the graph's labels
     # (and to_onnx's own check) are the same labels, dense.
@@ -397,7 +418,7 @@ def test_clear_errors_for_what_cannot_be_converted():
     Xm, Ym = make_multilabel_classification(50, 5, n_classes=3, random_state=0)
     multilabel = MLPClassifier((4,), max_iter=5).fit(Xm, Ym)
     with pytest.raises(ValueError, match="multilabel"):
-        skl2onnx.to_onnx(multilabel, Xm[:1], options={id(multilabel): {"zipmap": True}})
+        skl2onnx.to_onnx(multilabel, Xm[:1], options={id(multilabel): {"zipmap": "columns"}})
 
 
 def test_dropout_is_not_in_the_graph():
