@@ -329,6 +329,7 @@ class BaseMultilayerPerceptron(
             verbose=bool(self.verbose),
             ops=data.ops,
             l2_in_step=l2_in_step,
+            rng=objective.rng,
         )
         progress = self._progress(start)
         self._offer_epoch_models(hooks, start, lambda record: (
@@ -344,10 +345,11 @@ class BaseMultilayerPerceptron(
             raise ValueError(NON_FINITE_MESSAGE)  # no warning that weights were kept
         warn_stochastic(result, None if incremental else self.max_iter,
                         early_stopping=validation is not None)
+        # A diverged or interrupted epoch was rolled back: the model of the finite ones.
         loss = progress.loss_curve[-1] if progress.loss_curve else np.nan
         rng = objective.rng
         rng_state = None if rng is None else rng.bit_generator.state
-        return Outcome(result.n_epochs, loss, progress, optimizer.state, rng_state)
+        return Outcome(result.finite_epochs, loss, progress, optimizer.state, rng_state)
 
     def _dropout_rng(self, start):
         # The generator's state is stored as a plain dict, so that k partial_fit

@@ -29,7 +29,9 @@ The protocol the epoch loop (``_solvers.stochastic``) relies on:
   ``message`` (None unless verbose) says what fired; the optimizer prints it with
   what it does, as scikit-learn's ``trigger_stopping``.
 - ``state``: a dict of arrays and Python scalars, everything a later call needs to
-  continue exactly; :func:`make_optimizer` rebuilds an optimizer from it.
+  continue exactly; :func:`make_optimizer` rebuilds an optimizer from it. Every
+  method reads it through ``self.state``: the loop rolls a diverged or interrupted
+  epoch back by assigning a copy taken at the previous epoch's end.
 
 Adding an optimizer is a class with these four members and an entry in
 :data:`OPTIMIZERS` (its key becomes a ``solver`` option).

@@ -17,7 +17,7 @@ after it; a truthy ``stop`` ends training after that epoch, keeping its weights.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import scipy.optimize
@@ -248,6 +248,9 @@ class StochasticSettings:
     """``fun`` returns ``(value, grad, l2)``, the gradient without its L2 term, which the
     optimizer's step adds in its own pass (``Objective.value_and_data_grad``). Not with
     ``max_grad_norm``: clipping needs the whole gradient."""
+    rng: object = None
+    """The ``numpy.random.Generator`` the epochs draw from (dropout masks), or None; an
+    epoch that is rolled back gives back its draws."""
 
     def __post_init__(self):
         if self.l2_in_step and self.max_grad_norm is not None:
@@ -276,6 +279,55 @@ def _copy(theta, ops):
     return theta.copy() if ops is None else ops.copy(theta)
 
 
+_CURVES = ("loss_curve", "validation_scores", "validation_loss_curve")
+
+
+@dataclass
+class _Checkpoint:
+    """The training state after the last finite epoch, to roll a diverged or
+    interrupted epoch back to: ``fit(max_iter=k)``'s state in every part.
+
+    Taken when the next epoch begins, so a call of one epoch (``partial_fit``) copies
+    nothing but theta. Before the first epoch it holds only the starting theta: a
+    call that learned nothing is discarded by the estimator anyway.
+    """
+
+    theta: object
+    """A buffer, refilled at each checkpoint."""
+    optimizer_state: dict | None = None
+    progress: Progress | None = None
+    """A shallow copy: the history's lists are shared, and cut back to ``lengths``."""
+    lengths: tuple = ()
+    rng_state: dict | None = None
+
+    def take(self, theta, optimizer, progress, settings):
+        self.theta[:] = theta
+        self.optimizer_state = {
+            k: _copy(v, settings.ops) if getattr(v, "ndim", 0) >= 1 else v
+            for k, v in optimizer.state.items()
+        }
+        self.progress = replace(progress)
+        self.lengths = tuple(len(getattr(progress, name) or ()) for name in _CURVES)
+        rng = settings.rng
+        self.rng_state = None if rng is None else rng.bit_generator.state
+
+    def restore(self, theta, optimizer, progress, settings):
+        theta[:] = self.theta
+        if self.optimizer_state is None:
+            return
+        # The snapshot becomes the state: training stops after a roll-back.
+        optimizer.state, self.optimizer_state = self.optimizer_state, None
+        for f in fields(Progress):
+            if f.name not in _CURVES:
+                setattr(progress, f.name, getattr(self.progress, f.name))
+        for name, n in zip(_CURVES, self.lengths, strict=True):
+            curve = getattr(progress, name)
+            if curve is not None:
+                del curve[n:]
+        if settings.rng is not None:
+            settings.rng.bit_generator.state = self.rng_state
+
+
 def _theta_is_finite(theta):
     return bool(np.isfinite(theta).all())
 
@@ -287,16 +339,22 @@ def stochastic(fun, theta, batches, optimizer, progress, settings, hooks=None):
     minibatches from ``progress.epoch``, so consecutive calls replay exactly the epochs
     of one longer call. With ``settings.validation`` the best epoch's theta is restored
     at the end. When an epoch diverges (non-finite loss, or ``is_finite`` false) or on
-    Ctrl-C, theta goes back to the last finite epoch's.
+    Ctrl-C inside it, the epoch is rolled back: theta, the optimizer's state,
+    ``progress`` and ``settings.rng`` return to the last finite epoch's end
+    (:class:`_Checkpoint`), so a later call continues as from ``fit(max_iter=k)``.
     """
     validation = settings.validation
     is_finite = settings.is_finite or _theta_is_finite
     best_theta = _copy(theta, settings.ops) if validation is not None else None
-    last_finite = _copy(theta, settings.ops)
+    checkpoint = _Checkpoint(_copy(theta, settings.ops))
     n_epochs = finite_epochs = 0
     reason = MAX_EPOCHS
+    in_epoch = False  # from an epoch's start until it is known finite and closed
     try:
         for epoch in range(settings.max_epochs):
+            if finite_epochs:
+                checkpoint.take(theta, optimizer, progress, settings)
+            in_epoch = True
             if hooks is not None:
                 hooks.epoch_begin(epoch)
             loss = _run_epoch(fun, theta, batches, optimizer, progress.epoch, settings)
@@ -311,19 +369,20 @@ def stochastic(fun, theta, batches, optimizer, progress, settings, hooks=None):
                 if settings.stop_rule.observe(progress, record):
                     best_theta[:] = theta
                 finite_epochs += 1
-                last_finite[:] = theta
                 optimizer.epoch_end(progress.t)
                 ended = _plateau(settings, progress, optimizer)
             else:
-                theta[:] = last_finite
+                checkpoint.restore(theta, optimizer, progress, settings)
                 ended = DIVERGED
+            in_epoch = False
             record.best_theta = best_theta
             stop = hooks is not None and hooks.epoch_end(epoch, record)
             if ended is not None or stop:
                 reason = ended or HOOK
                 break
     except KeyboardInterrupt:
-        theta[:] = last_finite
+        if in_epoch:
+            checkpoint.restore(theta, optimizer, progress, settings)
         reason = INTERRUPTED
     if validation is not None:
         theta[:] = best_theta

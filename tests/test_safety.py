@@ -39,6 +39,12 @@ def _state(est):
     return {k: pickle.dumps(v) for k, v in vars(est).items()}
 
 
+def _fitted_state(est):
+    """:func:`_state` without the parameters: what training wrote."""
+    params = est.get_params(deep=False)
+    return {k: v for k, v in _state(est).items() if k not in params}
+
+
 def _y_for(name):
     return Y_REG if name == "mlp_regressor" else Y_CLS
 
@@ -310,15 +316,33 @@ def test_divergence_keeps_finite_weights_of_an_earlier_epoch(learning_rate_init,
     assert diverged[0].category is ConvergenceWarning
     epoch = int(re.search(r"at epoch (\d+)", str(diverged[0].message)).group(1))
     assert 1 < epoch < 30  # it did diverge, and not in the first epoch
-    assert est.n_iter_ == len(est.loss_curve_) == epoch
     assert all(np.isfinite(c).all() for c in est.coefs_ + est.intercepts_)
     assert np.isfinite(est.predict(X)).all()  # finite weights that do not overflow either
-    # The weights kept are exactly those after the last finite epoch.
+    # The diverged epoch is rolled back whole: weights, optimizer state, loss_, the
+    # curves and counters are those of a fit that stopped after the last finite epoch.
     reference = _diverging_regressor(learning_rate_init, max_iter=epoch - 1).fit(X, y)
-    for kept, expected in zip(
-        est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_, strict=True
-    ):
-        np.testing.assert_array_equal(kept, expected)
+    assert est.n_iter_ == len(est.loss_curve_) == epoch - 1
+    assert _fitted_state(est) == _fitted_state(reference)
+
+
+def test_partial_fit_continues_a_diverged_fit_as_the_last_finite_epoch():
+    # Unscaled quadratic targets: SGD diverges in its second epoch. The kept model's
+    # optimizer state is the first epoch's (the diverged one's velocity was NaN, and
+    # every later partial_fit failed), so a partial_fit on benign rows continues it
+    # as it continues a fit of one epoch.
+    rng = np.random.RandomState(3)
+    X = rng.randn(240, 5) * 10
+    y = (X**2).sum(axis=1) * 100
+    params = dict(hidden_layer_sizes=(12,), solver="sgd", learning_rate_init=3e-6,
+                  batch_size=24, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="diverged at epoch 2"):
+        est = MLPRegressor(max_iter=20, **params).fit(X, y)
+    reference = MLPRegressor(max_iter=1, **params).fit(X, y)
+    assert _fitted_state(est) == _fitted_state(reference)
+    assert np.isfinite(est.loss_) and np.isfinite(est._optimizer_state["velocity"]).all()
+    for model in (est, reference):
+        model.partial_fit(X[:24] / 1000, y[:24] / 1e6)
+    assert _fitted_state(est) == _fitted_state(reference)
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
@@ -380,14 +404,36 @@ def test_keyboard_interrupt_leaves_a_usable_model(Estimator, solver, monkeypatch
         best = min(evaluated, key=lambda pair: pair[1])[0]
         np.testing.assert_array_equal(np.concatenate([w.ravel() for w in weights]), best)
         return
-    # The weights are those of the last completed epoch (11 calls = 2 epochs of
-    # 5 batches + 1): two more epochs from scratch reproduce them exactly.
+    # The model is that of the last completed epoch (11 calls = 2 epochs of 5
+    # batches + 1), in every attribute (the optimizer's state too, which the third
+    # epoch's first step had advanced): two epochs from scratch reproduce it, and a
+    # partial_fit continues both alike.
     ref = Estimator(
-        hidden_layer_sizes=(5,), solver=solver, batch_size=32, max_iter=2, tol=0, random_state=0
+        hidden_layer_sizes=(5,), solver=solver, batch_size=32, max_iter=2, random_state=0
     )
     ref.fit(X, y)
-    for a, b in zip(weights, ref.coefs_ + ref.intercepts_, strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert _fitted_state(est) == _fitted_state(ref)
+    est.partial_fit(X, y)
+    ref.partial_fit(X, y)
+    assert _fitted_state(est) == _fitted_state(ref)
+
+
+def test_keyboard_interrupt_gives_back_the_dropout_draws_of_the_unfinished_epoch(
+    monkeypatch, iris
+):
+    # Ctrl-C in the third epoch, after it drew the masks of one minibatch: the kept
+    # generator state is the second epoch's, so training continues as after two epochs.
+    X, y = iris
+    params = dict(hidden_layer_sizes=(6,), dropout=0.3, batch_size=32, random_state=0)
+    _interrupt_at_call(monkeypatch, 12)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est = MLPClassifier(max_iter=50, **params).fit(X, y)
+    monkeypatch.undo()
+    ref = MLPClassifier(max_iter=2, **params).fit(X, y)
+    assert _fitted_state(est) == _fitted_state(ref)
+    for model in (est, ref):
+        model.partial_fit(X, y)
+    assert _fitted_state(est) == _fitted_state(ref)
 
 
 def test_keyboard_interrupt_with_early_stopping_says_the_best_epoch_is_kept(monkeypatch, iris):
