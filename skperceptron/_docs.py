@@ -123,7 +123,9 @@ SHARED_PARAMETERS = """\
 
     scoring : str, callable or None, default=None
         Validation score for early stopping: a scikit-learn scorer name or a
-        callable ``scorer(estimator, X, y)``; None uses :meth:`score`."""
+        callable ``scorer(estimator, X, y)``; None uses :meth:`score`. An error the
+        scorer raises fails the fit (a previously fitted model is kept); an epoch
+        whose weights diverged is not scored but rolled back."""
 
 SHARED_ATTRIBUTES = """\
     loss_ : float

@@ -98,14 +98,27 @@ def validation_monitor(estimator, start, validation_set):
     X_score = None if scorer is None else to_host(X_val)
     forward = _forward_for(ops, layer_units, activations, evaluator.loss.out_activation, rows)
 
+    def outputs_finite(theta):
+        with np.errstate(all="ignore"):  # a diverging epoch's outputs may overflow
+            output = forward(theta, X_val)
+        return bool(np.isfinite(output).all()), output
+
     def score(theta):
         if scorer is not None:
             probe = estimator._probe(_host_start(start, theta))
-            return _score_with(scorer, probe, X_score, y_val, sw_host)
-        with np.errstate(all="ignore"):  # a diverging epoch's outputs may overflow
-            output = forward(theta, X_val)
-            if not np.isfinite(output).all():
+            try:
+                return _score_with(scorer, probe, X_score, y_val, sw_host)
+            except ValueError:
+                # The probe refuses to predict from a diverged epoch's weights: that
+                # epoch is rolled back. Any other error is the scorer's own, and fails
+                # the fit (the split may lack a class that the scorer needs).
+                if outputs_finite(theta)[0]:
+                    raise
                 return float("nan")
+        finite, output = outputs_finite(theta)
+        if not finite:
+            return float("nan")
+        with np.errstate(all="ignore"):
             return float(estimator._score_outputs(output, Y_host, sw_host))
 
     def loss(theta):
@@ -143,7 +156,4 @@ def _score_with(scorer, probe, X_val, y_val, sw_val):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         # X_val was validated to an array already; its names were checked then.
         warnings.filterwarnings("ignore", message="X does not have valid feature names")
-        try:
-            return float(scorer(probe, X_val, y_val, **kwargs))
-        except ValueError:
-            return float("nan")  # e.g. non-finite predictions from a diverged epoch
+        return float(scorer(probe, X_val, y_val, **kwargs))

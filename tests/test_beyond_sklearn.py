@@ -1,12 +1,14 @@
 """The features scikit-learn declined: each against an oracle or a behaviour it must change."""
 
 import math
+import pickle
 import warnings
 
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, f1_score, log_loss, recall_score
 from test_network import _central_differences
 
@@ -355,6 +357,40 @@ def test_scoring_by_name_and_default_accuracy_use_sample_weight_val(digits):
         assert clf.best_validation_score_ == pytest.approx(
             metric(y[600:], clf.predict(X[600:]), sample_weight=sw_val)
         )
+
+
+def test_a_scorer_that_fails_fails_the_fit_and_keeps_the_model(digits):
+    # A scorer's own ValueError (roc_auc needs multi_class for ten classes; a user's
+    # bug) is an error of the fit, as in scikit-learn's HistGradientBoosting: before,
+    # every epoch scored NaN, training never stopped and the untrained start was
+    # "restored" as the best epoch.
+    X, y = _head(digits, 400)
+    clf = MLPClassifier((8,), max_iter=3, random_state=0).fit(X, y)
+    before = pickle.dumps(clf)
+
+    def buggy(est, X_, y_):
+        raise ValueError("the scorer's own bug")
+
+    for scoring, message in [("roc_auc", "multi_class"), (buggy, "the scorer's own bug")]:
+        clf.set_params(early_stopping=True, scoring=scoring)
+        with pytest.raises(ValueError, match=message):
+            clf.fit(X, y)
+        clf.set_params(early_stopping=False, scoring=None)
+        assert pickle.dumps(clf) == before
+
+
+def test_a_scorer_on_a_diverged_epoch_rolls_it_back():
+    # The probe of a diverged epoch refuses to predict (ValueError): that is the
+    # divergence, not the scorer's error; the best finite epoch is kept.
+    rng = np.random.RandomState(3)
+    X = rng.randn(240, 5) * 10
+    y = (X**2).sum(axis=1) * 100
+    reg = MLPRegressor(hidden_layer_sizes=(12,), solver="sgd", learning_rate_init=3e-6,
+                       batch_size=24, early_stopping=True, scoring="r2", random_state=0)
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        reg.fit(X, y)
+    assert np.isfinite(reg.validation_scores_).all()
+    assert all(np.isfinite(c).all() for c in reg.coefs_)
 
 
 def test_validation_set_errors(digits):
