@@ -200,8 +200,12 @@ class BaseMultilayerPerceptron(
         ops = input_backend(X)
         if ops is not None:
             y, sample_weight, classes = to_host(y), to_host(sample_weight), to_host(classes)
+        # A continued model keeps its dtype (as scikit-learn's, which updates its
+        # arrays in place): the data is converted to it, not the model to the data's.
+        kept = {} if first_pass else {"dtype": self._fitted_dtype(ops)}
         X, y = validate_input(
-            self, X, y, reset=first_pass, multi_output=True, y_numeric=not self._is_classifier()
+            self, X, y, reset=first_pass, multi_output=True,
+            y_numeric=not self._is_classifier(), **kept,
         )
         dtype = X.dtype if ops is None else ops.numpy_dtype(X.dtype)
         Y = self._encode_targets(
@@ -213,6 +217,11 @@ class BaseMultilayerPerceptron(
             sample_weight = validate_host_sample_weight(sample_weight, X.shape[0], dtype)
         weights = self._weigh_samples(Y, sample_weight, incremental)
         return TrainingData.from_host(X, Y, weights, ops)
+
+    def _fitted_dtype(self, ops):
+        """The numpy dtype of the fitted weights (on the input's device with ``ops``)."""
+        dtype = self.coefs_[0].dtype
+        return np.dtype(dtype) if ops is None else ops.numpy_dtype(dtype)
 
     def _validation(self, data, start, random_state, incremental, given):
         """The training data left after holding out early stopping's validation data,

@@ -199,7 +199,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values, in the model's dtype.
+            The predicted values: float32 when the model and ``X`` are both
+            float32, else float64 (numpy's promotion, as scikit-learn's).
         """
         output = self._forward(X, "predict")
         if output.shape[1] != 1:

@@ -279,6 +279,31 @@ def test_float32_trains_and_predicts_in_float32(Estimator, solver):
     assert est.score(X32, y) == pytest.approx(est64.score(X, y), abs=0.05)
 
 
+@pytest.mark.parametrize("solver, how", [("sgd", "partial_fit"), ("adam", "partial_fit"),
+                                         ("sgd", "warm_start"), ("adam", "warm_start"),
+                                         ("lbfgs", "warm_start")])
+@pytest.mark.parametrize("first", [np.float32, np.float64])
+def test_a_continued_model_keeps_its_dtype(first, solver, how):
+    # As scikit-learn's sgd/adam (which update their arrays in place): the data of
+    # the other dtype is converted, not the model; the oracle converts it by hand.
+    X, y = _scaled(load_digits, 200)
+    other = np.float64 if first is np.float32 else np.float32
+    params = dict(hidden_layer_sizes=(6,), solver=solver, max_iter=3, random_state=0,
+                  warm_start=how == "warm_start")
+    models = []
+    for data in (X.astype(other), X.astype(other).astype(first)):
+        est = _quiet(lambda: MLPClassifier(**params).fit(X.astype(first), y))
+        _quiet(lambda est=est, data=data: est.partial_fit(data, y) if how == "partial_fit"
+               else est.fit(data, y))
+        models.append(est)
+    kept, oracle = models
+    state = [v for v in (kept._optimizer_state or {}).values() if isinstance(v, np.ndarray)]
+    assert all(a.dtype == first for a in kept.coefs_ + kept.intercepts_ + state)
+    for a, b in zip(kept.coefs_ + kept.intercepts_, oracle.coefs_ + oracle.intercepts_,
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_sparse_csr_predictions_equal_dense(solver):
     X, y = load_digits(return_X_y=True)
