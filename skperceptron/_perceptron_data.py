@@ -120,7 +120,10 @@ def scores(X, coef, intercept):
             top = float(abs(coef).max()) or 1.0
             unit = rows.multiply(1.0 / size) if sp.issparse(rows) else rows / size
             inner = _dense(unit @ (coef / top).T)
-            scores[bad] = size * (top * inner) + intercept
+            # size * top * inner with the two scales' exponents added apart: no
+            # intermediate overflow (a tiny row against huge weights), no inf * 0.
+            (m_size, e_size), (m_top, e_top) = np.frexp(size), np.frexp(top)
+            scores[bad] = np.ldexp(m_size * m_top * inner, e_size + e_top) + intercept
     return scores
 
 

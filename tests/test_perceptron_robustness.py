@@ -288,8 +288,10 @@ def _exact_scores(X, coef, intercept):
 
 def _huge_rows(coef, X, rng):
     """Rows near float64's maximum: per class two whose products overflow while the
-    score cancels (along a direction orthogonal to that class's two largest weights),
-    four of random +-1.5e308 entries, and four ordinary rows."""
+    score cancels (along a direction orthogonal to that class's two largest weights)
+    and one of +-0.5 entries whose terms, against weights near the maximum, sum past
+    it and back (four up, three down); four rows of random +-1.5e308 entries, and four
+    ordinary rows."""
     rows = []
     for w in coef:
         a, b = np.argsort(-abs(w))[:2]
@@ -298,32 +300,44 @@ def _huge_rows(coef, X, rng):
             r = np.zeros(X.shape[1])
             r[a], r[b] = t * (w[b] / m), -t * (w[a] / m)
             rows.append(r)
+        signs = np.zeros(X.shape[1])
+        signs[:7] = [1, 1, 1, 1, -1, -1, -1]
+        rows.append(0.5 * np.sign(w) * signs)
     rows += list(rng.choice([-1.5e308, 0.0, 1.5e308], size=(4, X.shape[1])))
     rows += list(X[:4])
     return rng.permutation(np.array(rows))
 
 
+@pytest.mark.parametrize("weights", [1.0, 1e308], ids=["fitted", "huge"])
 @pytest.mark.parametrize("target", ["binary", "multiclass"])
 @pytest.mark.parametrize("container", ["dense", "csr"])
-def test_huge_rows_score_as_exact_arithmetic_alone_and_in_a_batch(target, container):
+def test_huge_rows_score_as_exact_arithmetic_alone_and_in_a_batch(target, container,
+                                                                   weights):
     # Once a product overflows, BLAS returns +-inf of either sign depending on the
     # other rows of the call (or NaN for one row alone). Whatever the batch, a score
     # must be the exact one to the rounding of arithmetic at unit size: finite where
-    # the exact score is, the exact +-inf where it overflows.
+    # the exact score is, the exact +-inf where it overflows. Also for weights near
+    # float64's maximum (as coef_init can give), against rows of any size.
     X, y = _data(target, "dense")
     est = _fixed(5, random_state=0).fit(X, y)
+    if weights != 1.0:
+        est.coef_ = np.sign(est.coef_) * weights
     R = _huge_rows(est.coef_, X, np.random.default_rng(0))
     exact = _exact_scores(R, est.coef_, est.intercept_)
-    infinite = np.isinf(exact)
-    assert infinite.any() and not infinite.all()
-    bound = 1e-12 * abs(R).max(axis=1, keepdims=True) * abs(est.coef_).max() * R.shape[1]
+    with np.errstate(over="ignore"):
+        bound = np.broadcast_to(1e-12 * abs(R).max(axis=1, keepdims=True)
+                                * abs(est.coef_).max() * R.shape[1], exact.shape)
+    # Where the rounding bound itself overflows (a huge row against huge weights), a
+    # cancelling score is undetermined at float64's range: only "not NaN" is asked.
+    known = np.isfinite(bound)
+    infinite, finite = known & np.isinf(exact), known & np.isfinite(exact)
+    assert infinite.any() and finite.any()
     prepare = sp.csr_matrix if container == "csr" else np.asarray
     alone = np.vstack([est.decision_function(prepare(r[None])).reshape(1, -1) for r in R])
     for got in (est.decision_function(prepare(R)).reshape(len(R), -1), alone):
+        assert not np.isnan(got).any()
         np.testing.assert_array_equal(got[infinite], exact[infinite])
-        with np.errstate(invalid="ignore"):  # inf - inf where both overflow
-            error = abs(got - exact)
-        assert (error[~infinite] <= np.broadcast_to(bound, got.shape)[~infinite]).all()
+        assert (abs(got - exact)[finite] <= bound[finite]).all()
     assert np.isfinite(est.predict_proba(prepare(R))).all()
 
 
