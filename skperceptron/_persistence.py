@@ -43,9 +43,9 @@ class VersionedStateMixin:
     """Stamp the skperceptron version into the pickled state; warn on a mismatch."""
 
     def __getstate__(self):
-        state = super().__getstate__()
-        state["_skperceptron_version"] = __version__
-        return state
+        # A copy: for estimators outside sklearn's own modules, BaseEstimator hands
+        # back the live __dict__, and the stamp would become an attribute of the model.
+        return {**super().__getstate__(), "_skperceptron_version": __version__}
 
     def __setstate__(self, state):
         original = state.pop("_skperceptron_version", "unknown")
