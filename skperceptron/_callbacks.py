@@ -8,7 +8,9 @@ context into the per-epoch hooks the training loops call (see the loops'
 - each epoch (each L-BFGS iteration) is a subtask with a begin and an end, so that
   ``ProgressBar`` advances once per epoch and ``ScoringMonitor`` scores once per epoch;
 - the ``fitted_estimator`` a callback receives at an epoch's end is the model of that
-  epoch, the one ``fit(max_iter=k)`` would return in every fitted attribute (with
+  epoch, the one ``fit(max_iter=k)`` would return in every fitted attribute (none for
+  an epoch that diverged and was rolled back; with ``learning_rate='cosine'``, the
+  first ``k`` epochs of a fit of the same ``max_iter``; with
   early stopping, the best weights so far; the curves up to that epoch, so that
   callbacks see the validation score and loss, not only the training data; the
   optimizer's state, so that it can go on with ``partial_fit``; for the perceptron

@@ -151,6 +151,8 @@ class FittedStateMixin:
             return
 
         def attributes_of(record):
+            if record.rolled_back:
+                return None  # a diverged epoch, undone: no model of its own
             theta, outcome = state_of(record)
             probe = self._shallow_copy()
             probe._store_fitted(replace(start, theta=theta), outcome)

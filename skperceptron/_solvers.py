@@ -17,10 +17,12 @@ after it; a truthy ``stop`` ends training after that epoch, keeping its weights.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize
+
+from ._checkpoint import Checkpoint, copy_array
 
 # How a call ended (``result.stop_reason``).
 MAX_EPOCHS = "max_epochs"
@@ -48,6 +50,8 @@ class EpochRecord:
     best_theta: np.ndarray | None = None
     """With validation, the best epoch's theta so far (what ``fit(max_iter=epoch)``
     ends with): read only."""
+    rolled_back: bool = False
+    """The epoch diverged and was rolled back: it leaves no model of its own."""
 
 
 # ----------------------------------------------------------------- L-BFGS
@@ -275,58 +279,6 @@ def _clip_by_global_norm(grad, max_norm):
     return grad
 
 
-def _copy(theta, ops):
-    return theta.copy() if ops is None else ops.copy(theta)
-
-
-_CURVES = ("loss_curve", "validation_scores", "validation_loss_curve")
-
-
-@dataclass
-class _Checkpoint:
-    """The training state after the last finite epoch, to roll a diverged or
-    interrupted epoch back to: ``fit(max_iter=k)``'s state in every part.
-
-    Taken when the next epoch begins, so a call of one epoch (``partial_fit``) copies
-    nothing but theta. Before the first epoch it holds only the starting theta: a
-    call that learned nothing is discarded by the estimator anyway.
-    """
-
-    theta: object
-    """A buffer, refilled at each checkpoint."""
-    optimizer_state: dict | None = None
-    progress: Progress | None = None
-    """A shallow copy: the history's lists are shared, and cut back to ``lengths``."""
-    lengths: tuple = ()
-    rng_state: dict | None = None
-
-    def take(self, theta, optimizer, progress, settings):
-        self.theta[:] = theta
-        self.optimizer_state = {
-            k: _copy(v, settings.ops) if getattr(v, "ndim", 0) >= 1 else v
-            for k, v in optimizer.state.items()
-        }
-        self.progress = replace(progress)
-        self.lengths = tuple(len(getattr(progress, name) or ()) for name in _CURVES)
-        rng = settings.rng
-        self.rng_state = None if rng is None else rng.bit_generator.state
-
-    def restore(self, theta, optimizer, progress, settings):
-        theta[:] = self.theta
-        if self.optimizer_state is None:
-            return
-        # The snapshot becomes the state: training stops after a roll-back.
-        optimizer.state, self.optimizer_state = self.optimizer_state, None
-        for f in fields(Progress):
-            if f.name not in _CURVES:
-                setattr(progress, f.name, getattr(self.progress, f.name))
-        for name, n in zip(_CURVES, self.lengths, strict=True):
-            curve = getattr(progress, name)
-            if curve is not None:
-                del curve[n:]
-        if settings.rng is not None:
-            settings.rng.bit_generator.state = self.rng_state
-
 
 def _theta_is_finite(theta):
     return bool(np.isfinite(theta).all())
@@ -341,20 +293,21 @@ def stochastic(fun, theta, batches, optimizer, progress, settings, hooks=None):
     at the end. When an epoch diverges (non-finite loss, or ``is_finite`` false) or on
     Ctrl-C inside it, the epoch is rolled back: theta, the optimizer's state,
     ``progress`` and ``settings.rng`` return to the last finite epoch's end
-    (:class:`_Checkpoint`), so a later call continues as from ``fit(max_iter=k)``.
+    (:class:`~skperceptron._checkpoint.Checkpoint`), so a later call continues as from
+    ``fit(max_iter=k)``.
     """
     validation = settings.validation
     is_finite = settings.is_finite or _theta_is_finite
-    best_theta = _copy(theta, settings.ops) if validation is not None else None
-    checkpoint = _Checkpoint(_copy(theta, settings.ops))
+    best_theta = copy_array(theta, settings.ops) if validation is not None else None
+    checkpoint = Checkpoint.start(theta, settings.ops)
     n_epochs = finite_epochs = 0
     reason = MAX_EPOCHS
     in_epoch = False  # from an epoch's start until it is known finite and closed
     try:
         for epoch in range(settings.max_epochs):
             if finite_epochs:
-                checkpoint.take(theta, optimizer, progress, settings)
-            in_epoch = True
+                checkpoint.take(theta, optimizer, progress, settings.rng)
+            committed, in_epoch = finite_epochs, True
             if hooks is not None:
                 hooks.epoch_begin(epoch)
             loss = _run_epoch(fun, theta, batches, optimizer, progress.epoch, settings)
@@ -366,13 +319,16 @@ def stochastic(fun, theta, batches, optimizer, progress, settings, hooks=None):
             if np.isfinite(loss) and is_finite(theta):
                 # Only a finite epoch can be the best one: a user's scorer may rate
                 # the fallback predictions of non-finite weights highly.
-                if settings.stop_rule.observe(progress, record):
-                    best_theta[:] = theta
-                finite_epochs += 1
+                best = settings.stop_rule.observe(progress, record)
                 optimizer.epoch_end(progress.t)
                 ended = _plateau(settings, progress, optimizer)
+                # What survives a roll-back changes last, once the epoch is complete.
+                if best:
+                    best_theta[:] = theta
+                finite_epochs += 1
             else:
-                checkpoint.restore(theta, optimizer, progress, settings)
+                checkpoint.restore(theta, optimizer, progress, settings.rng)
+                record.rolled_back = True
                 ended = DIVERGED
             in_epoch = False
             record.best_theta = best_theta
@@ -382,7 +338,8 @@ def stochastic(fun, theta, batches, optimizer, progress, settings, hooks=None):
                 break
     except KeyboardInterrupt:
         if in_epoch:
-            checkpoint.restore(theta, optimizer, progress, settings)
+            checkpoint.restore(theta, optimizer, progress, settings.rng)
+            finite_epochs = committed
         reason = INTERRUPTED
     if validation is not None:
         theta[:] = best_theta

@@ -26,7 +26,8 @@ ALLOWED = {
     "_state": {"_persistence"},
     "_threads": set(),
     "_batches": {"_fused"},
-    "_solvers": set(),
+    "_checkpoint": set(),
+    "_solvers": {"_checkpoint"},
     "_network": {"_activations", "_fused", "_losses"},
     "_initialization": {"_network"},
     "_options": {"_activations", "_initialization", "_losses", "_optimizers", "_validation"},
@@ -109,8 +110,8 @@ def test_every_module_is_in_the_import_map():
 # The numerical core: tables, kernels, loops. It runs without scikit-learn, so the
 # Array API and compiled-kernel work can swap its bodies without touching estimators.
 CORE = ("_activations", "_losses", "_fused", "_threads", "_optimizers", "_batches",
-        "_solvers", "_network", "_initialization", "_state", "_persistence", "_version", "_backend",
-        "_array_steps", "_network_array")
+        "_checkpoint", "_solvers", "_network", "_initialization", "_state", "_persistence",
+        "_version", "_backend", "_array_steps", "_network_array")
 
 
 def imported_names(node):

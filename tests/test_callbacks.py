@@ -160,6 +160,24 @@ def test_epoch_k_model_is_fit_with_max_iter_k(case):
     assert "_callback_fit_ctx" not in vars(est)
 
 
+def test_a_diverged_epoch_ends_its_task_with_no_model():
+    # Unscaled quadratic targets: SGD diverges in its third epoch, which is rolled
+    # back. Its task still ends, with no model (the kept one is epoch 2's).
+    rng = np.random.RandomState(3)
+    X = rng.randn(240, 5) * 10
+    y = (X**2).sum(axis=1) * 100
+    params = dict(hidden_layer_sizes=(12,), solver="sgd", learning_rate_init=1.5e-6,
+                  batch_size=24, random_state=0)
+    recorder = Recorder()
+    with pytest.warns(ConvergenceWarning, match="diverged at epoch 3"):
+        est = MLPRegressor(max_iter=20, **params).set_callbacks(recorder).fit(X, y)
+    assert recorder.count(("begin", "epoch")) == recorder.count(("end", "epoch")) == 3
+    assert len(recorder.models) == est.n_iter_ == 2
+    for k, model in enumerate(recorder.models, start=1):
+        _assert_same_fitted_state(model, _fit_quietly(MLPRegressor(max_iter=k, **params), X, y))
+    _assert_same_fitted_state(est, recorder.models[-1])
+
+
 @pytest.mark.parametrize("case", MLP_CASES)
 def test_one_task_per_epoch_and_teardown(case):
     _, _, X, y = MLP_CASES[case]

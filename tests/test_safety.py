@@ -21,6 +21,7 @@ from skperceptron import (
     PerceptronClassifier,
 )
 from skperceptron._network import Objective
+from skperceptron._optimizers import SGD
 
 RNG = np.random.RandomState(0)
 X_OK = RNG.normal(size=(40, 3))
@@ -434,6 +435,39 @@ def test_keyboard_interrupt_gives_back_the_dropout_draws_of_the_unfinished_epoch
     for model in (est, ref):
         model.partial_fit(X, y)
     assert _fitted_state(est) == _fitted_state(ref)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("at", [1, 3])
+def test_keyboard_interrupt_at_an_epochs_close_rolls_the_whole_epoch_back(
+    at, early_stopping, monkeypatch, iris
+):
+    # Ctrl-C inside the optimizer's end-of-epoch call (after the stop rule counted the
+    # epoch, perhaps as the best one): the model is that of the epochs before it, in
+    # every attribute; in the first epoch, nothing was learned.
+    X, y = iris
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    params = dict(hidden_layer_sizes=(5,), solver="sgd", batch_size=32, random_state=0,
+                  early_stopping=early_stopping, n_iter_no_change=100)
+    original, calls = SGD.epoch_end, []
+
+    def interrupted(self, t):
+        calls.append(t)
+        if len(calls) == at:
+            raise KeyboardInterrupt
+        return original(self, t)
+
+    monkeypatch.setattr(SGD, "epoch_end", interrupted)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est = MLPClassifier(max_iter=50, **params).fit(X, y)
+    monkeypatch.undo()
+    if at == 1:
+        assert not hasattr(est, "coefs_")
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = MLPClassifier(max_iter=at - 1, **params).fit(X, y)
+    assert _fitted_state(est) == _fitted_state(reference)
 
 
 def test_keyboard_interrupt_with_early_stopping_says_the_best_epoch_is_kept(monkeypatch, iris):

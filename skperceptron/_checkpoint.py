@@ -1,0 +1,63 @@
+"""The epoch loop's state at an epoch's end, to roll a later epoch back to.
+
+An epoch that diverges, or that Ctrl-C cuts short, must leave the state of the last
+finite epoch in every part a later call continues from: the flat parameter vector, the
+optimizer's ``state`` dict, the training history (a dataclass of scalars and
+append-only lists) and the generator the epochs draw from. Nothing here knows about
+layers, losses or estimators.
+"""
+
+from dataclasses import dataclass, field, fields, replace
+
+
+def copy_array(array, ops):
+    """A copy of a numpy array, or of an array of ``ops``'s namespace."""
+    return array.copy() if ops is None else ops.copy(array)
+
+
+@dataclass
+class Checkpoint:
+    """Theta, the optimizer's state, the history and a generator's state at one
+    epoch's end; :meth:`start` holds only the starting theta (a call that learned
+    nothing is discarded by the estimator, so there is nothing else to put back)."""
+
+    theta: object
+    """A buffer, refilled by each :meth:`take`."""
+    ops: object = None
+    """The theta's ArrayBackend when it is not a numpy array."""
+    optimizer_state: dict | None = None
+    history: object = None
+    """A shallow copy of the history: its lists are shared, cut back to ``lengths``."""
+    lengths: dict = field(default_factory=dict)
+    rng_state: dict | None = None
+
+    @classmethod
+    def start(cls, theta, ops=None):
+        return cls(copy_array(theta, ops), ops)
+
+    def take(self, theta, optimizer, history, rng=None):
+        """Save the present state (the arrays copied, lists by their lengths)."""
+        self.theta[:] = theta
+        self.optimizer_state = {
+            k: copy_array(v, self.ops) if getattr(v, "ndim", 0) >= 1 else v
+            for k, v in optimizer.state.items()
+        }
+        self.history = replace(history)
+        self.lengths = {f.name: len(getattr(history, f.name)) for f in fields(history)
+                        if isinstance(getattr(history, f.name), list)}
+        self.rng_state = None if rng is None else rng.bit_generator.state
+
+    def restore(self, theta, optimizer, history, rng=None):
+        """Put the saved state back, in place; once: the saved optimizer state becomes
+        the optimizer's own (training stops after a roll-back)."""
+        theta[:] = self.theta
+        if self.optimizer_state is None:
+            return
+        optimizer.state, self.optimizer_state = self.optimizer_state, None
+        for f in fields(history):
+            if f.name in self.lengths:
+                del getattr(history, f.name)[self.lengths[f.name]:]
+            else:
+                setattr(history, f.name, getattr(self.history, f.name))
+        if rng is not None:
+            rng.bit_generator.state = self.rng_state
