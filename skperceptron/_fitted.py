@@ -118,7 +118,13 @@ class FittedStateMixin:
         if not hasattr(self, "loss_curve_"):  # warm start after an lbfgs fit
             return Progress.fresh(self.early_stopping, t=self.t_, epoch=self._epoch)
         stored = {field: getattr(self, name) for field, name in _HISTORY.items()}
-        return Progress(**{k: _copy_list(v) for k, v in stored.items()})
+        progress = Progress(**{k: _copy_list(v) for k, v in stored.items()})
+        if (progress.validation_scores is None) == bool(self.early_stopping):
+            # early_stopping was switched since the last call: what the stop rule
+            # watches (validation score or training loss) starts afresh.
+            fresh = Progress.fresh(self.early_stopping, t=progress.t, epoch=progress.epoch)
+            progress = replace(fresh, loss_curve=progress.loss_curve)
+        return progress
 
     def _store_fitted(self, start, outcome):
         """Write every attribute training produces (``outcome=None``: the network only)."""

@@ -1,6 +1,7 @@
 """MLPClassifier / MLPRegressor through the public API, scikit-learn's MLP as oracle."""
 
 import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -386,21 +387,44 @@ def test_partial_fit_continues_a_model_fitted_with_early_stopping(Estimator, sol
     # The early-stopped fit kept its history on the validation score (best_loss_ None);
     # partial_fit watches the training loss. scikit-learn 1.9 raises a TypeError here.
     # Oracle: the same model with the history of a fit on the training loss that has no
-    # best loss yet (inf), which is what None must mean.
+    # best loss yet (inf) and no validation history, which is what the switch must mean.
     X, y = _scaled(load_iris)
     params = dict(hidden_layer_sizes=(5,), solver=solver, learning_rate="adaptive",
                   early_stopping=True, max_iter=4, random_state=0)
     fitted = _quiet(lambda: Estimator(**params).fit(X, y)).set_params(early_stopping=False)
     assert fitted.best_loss_ is None
     oracle = copy.deepcopy(fitted)
-    oracle.best_loss_ = np.inf
+    oracle.best_loss_, oracle._no_improvement_count = np.inf, 0
+    oracle.validation_scores_ = oracle.validation_loss_curve_ = None
+    oracle.best_validation_score_ = None
     for model in (fitted, oracle):
         _quiet(lambda model=model: model.partial_fit(X, y))
+    assert fitted.validation_scores_ is None and fitted.best_validation_score_ is None
     assert fitted.best_loss_ == fitted.loss_curve_[-1] == oracle.best_loss_
     assert len(fitted.loss_curve_) == len(oracle.loss_curve_) == 5
     for a, b in zip(fitted.coefs_ + fitted.intercepts_, oracle.coefs_ + oracle.intercepts_,
                     strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_warm_start_that_switches_early_stopping_on_starts_its_validation_history(solver):
+    # scikit-learn 1.9 fails with an AttributeError (its validation_scores_ is None).
+    # Oracle: the same model given the empty validation history of a first fit.
+    X, y = _scaled(load_iris)
+    params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=3, warm_start=True,
+                  random_state=0)
+    fitted = _quiet(lambda: MLPClassifier(**params).fit(X, y)).set_params(early_stopping=True)
+    oracle = copy.deepcopy(fitted)
+    oracle.validation_scores_, oracle.validation_loss_curve_ = [], []
+    oracle.best_validation_score_, oracle.best_loss_ = -np.inf, None
+    oracle._no_improvement_count = 0
+    for model in (fitted, oracle):
+        _quiet(lambda model=model: model.fit(X, y))
+    assert len(fitted.validation_scores_) == 3 and len(fitted.loss_curve_) == 6
+    assert vars(fitted).keys() == vars(oracle).keys()
+    for name, value in vars(oracle).items():
+        assert pickle.dumps(getattr(fitted, name)) == pickle.dumps(value), name
 
 
 def test_warm_start_continues_and_checks_classes():
