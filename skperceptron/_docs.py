@@ -124,8 +124,9 @@ SHARED_PARAMETERS = """\
     scoring : str, callable or None, default=None
         Validation score for early stopping: a scikit-learn scorer name or a
         callable ``scorer(estimator, X, y)``; None uses :meth:`score`. An error the
-        scorer raises fails the fit (a previously fitted model is kept); an epoch
-        whose weights diverged is not scored but rolled back."""
+        scorer raises fails the fit (a previously fitted model is kept), except on
+        an epoch whose validation outputs are not finite: that epoch diverged and is
+        rolled back."""
 
 SHARED_ATTRIBUTES = """\
     loss_ : float
@@ -164,7 +165,8 @@ SHARED_ATTRIBUTES = """\
         Names of features seen during fit, when ``X`` has string column names.
 
     n_iter_ : int
-        Number of iterations run by the solver in the last call.
+        Number of iterations run by the solver in the last call ('sgd'/'adam': its
+        finite epochs; an epoch that diverged or was interrupted is rolled back).
 
     n_layers_ : int
         Number of layers, input and output included.

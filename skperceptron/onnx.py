@@ -170,23 +170,15 @@ def _parse_classifier(scope, model, inputs, custom_parsers=None):
         from skl2onnx._parse import _parse_sklearn_classifier
 
         return _parse_sklearn_classifier(scope, model, inputs, custom_parsers)
-    # The options set for this model: the caller's, or the ones a Pipeline passes on
-    # to its last classifier (skl2onnx's default zipmap=True among them).
+    # The caller's options, or a Pipeline's for its last step (zipmap=True by default).
     asked = scope.get_options(model)
     if asked.get("zipmap") == "columns" or asked.get("output_class_labels"):
-        raise ValueError(
-            "A multilabel model has an indicator-matrix label; options "
-            "zipmap='columns' and output_class_labels do not apply. Pass zipmap=False."
-        )
-    if asked.get("zipmap"):
-        # As skl2onnx's own parser does for MultiOutputClassifier.
-        warnings.warn(
-            f"Option zipmap is ignored for the multilabel {type(model).__name__} (its "
-            "label is an indicator matrix). Set option zipmap to False to remove this "
-            "message.",
-            UserWarning,
-            stacklevel=2,
-        )
+        raise ValueError("A multilabel model has an indicator-matrix label; options "
+                         "zipmap='columns' and output_class_labels do not apply.")
+    if asked.get("zipmap"):  # ignored with a warning, as skl2onnx does for MultiOutput...
+        warnings.warn(f"Option zipmap is ignored for the multilabel {type(model).__name__}"
+                      " (its label is an indicator matrix). Set option zipmap to False to "
+                      "remove this message.", UserWarning, stacklevel=2)
     operator = scope.declare_local_operator(_ALIASES[type(model)], model)
     operator.inputs = inputs
     operator.outputs.append(scope.declare_local_variable("label", Int64TensorType()))
