@@ -169,7 +169,8 @@ def test_a_diverged_epoch_ends_its_task_with_no_model():
     params = dict(hidden_layer_sizes=(12,), solver="sgd", learning_rate_init=1.5e-6,
                   batch_size=24, random_state=0)
     recorder = Recorder()
-    with pytest.warns(ConvergenceWarning, match="diverged at epoch 3"):
+    with pytest.warns(ConvergenceWarning, match="diverged at epoch 3"), \
+            np.errstate(over="ignore", invalid="ignore"):  # the diverging products
         est = MLPRegressor(max_iter=20, **params).set_callbacks(recorder).fit(X, y)
     assert recorder.count(("begin", "epoch")) == recorder.count(("end", "epoch")) == 3
     assert len(recorder.models) == est.n_iter_ == 2

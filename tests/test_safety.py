@@ -336,7 +336,8 @@ def test_partial_fit_continues_a_diverged_fit_as_the_last_finite_epoch():
     y = (X**2).sum(axis=1) * 100
     params = dict(hidden_layer_sizes=(12,), solver="sgd", learning_rate_init=3e-6,
                   batch_size=24, random_state=0)
-    with pytest.warns(ConvergenceWarning, match="diverged at epoch 2"):
+    with pytest.warns(ConvergenceWarning, match="diverged at epoch 2"), \
+            np.errstate(over="ignore", invalid="ignore"):  # the diverging products
         est = MLPRegressor(max_iter=20, **params).fit(X, y)
     reference = MLPRegressor(max_iter=1, **params).fit(X, y)
     assert _fitted_state(est) == _fitted_state(reference)
