@@ -11,6 +11,7 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, f1_score, log_loss, recall_score
 from test_network import _central_differences
+from test_safety import quadratic_divergence
 
 from skperceptron import MLPClassifier, MLPRegressor
 from skperceptron._network import Objective, n_params
@@ -382,11 +383,8 @@ def test_a_scorer_that_fails_fails_the_fit_and_keeps_the_model(digits):
 def test_a_scorer_on_a_diverged_epoch_rolls_it_back():
     # The probe of a diverged epoch refuses to predict (ValueError): that is the
     # divergence, not the scorer's error; the best finite epoch is kept.
-    rng = np.random.RandomState(3)
-    X = rng.randn(240, 5) * 10
-    y = (X**2).sum(axis=1) * 100
-    reg = MLPRegressor(hidden_layer_sizes=(12,), solver="sgd", learning_rate_init=3e-6,
-                       batch_size=24, early_stopping=True, scoring="r2", random_state=0)
+    X, y, params = quadratic_divergence(3e-6)
+    reg = MLPRegressor(early_stopping=True, scoring="r2", **params)
     with pytest.warns(ConvergenceWarning, match="diverged"), \
             np.errstate(over="ignore", invalid="ignore"):  # the diverging products
         reg.fit(X, y)

@@ -22,6 +22,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from test_architecture import imported_names
+from test_safety import quadratic_divergence
 
 import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
@@ -161,13 +162,9 @@ def test_epoch_k_model_is_fit_with_max_iter_k(case):
 
 
 def test_a_diverged_epoch_ends_its_task_with_no_model():
-    # Unscaled quadratic targets: SGD diverges in its third epoch, which is rolled
-    # back. Its task still ends, with no model (the kept one is epoch 2's).
-    rng = np.random.RandomState(3)
-    X = rng.randn(240, 5) * 10
-    y = (X**2).sum(axis=1) * 100
-    params = dict(hidden_layer_sizes=(12,), solver="sgd", learning_rate_init=1.5e-6,
-                  batch_size=24, random_state=0)
+    # SGD diverges in its third epoch, which is rolled back. Its task still ends, with
+    # no model (the kept one is epoch 2's).
+    X, y, params = quadratic_divergence(1.5e-6)
     recorder = Recorder()
     with pytest.warns(ConvergenceWarning, match="diverged at epoch 3"), \
             np.errstate(over="ignore", invalid="ignore"):  # the diverging products

@@ -326,16 +326,23 @@ def test_divergence_keeps_finite_weights_of_an_earlier_epoch(learning_rate_init,
     assert _fitted_state(est) == _fitted_state(reference)
 
 
-def test_partial_fit_continues_a_diverged_fit_as_the_last_finite_epoch():
-    # Unscaled quadratic targets: SGD diverges in its second epoch. The kept model's
-    # optimizer state is the first epoch's (the diverged one's velocity was NaN, and
-    # every later partial_fit failed), so a partial_fit on benign rows continues it
-    # as it continues a fit of one epoch.
+def quadratic_divergence(learning_rate_init):
+    """Unscaled quadratic targets on which SGD diverges after some finite epochs (the
+    rate sets after how many): the data and the regressor's parameters."""
     rng = np.random.RandomState(3)
     X = rng.randn(240, 5) * 10
     y = (X**2).sum(axis=1) * 100
-    params = dict(hidden_layer_sizes=(12,), solver="sgd", learning_rate_init=3e-6,
-                  batch_size=24, random_state=0)
+    params = dict(hidden_layer_sizes=(12,), solver="sgd",
+                  learning_rate_init=learning_rate_init, batch_size=24, random_state=0)
+    return X, y, params
+
+
+def test_partial_fit_continues_a_diverged_fit_as_the_last_finite_epoch():
+    # SGD diverges in its second epoch. The kept model's optimizer state is the first
+    # epoch's (the diverged one's velocity was NaN, and every later partial_fit
+    # failed), so a partial_fit on benign rows continues it as it continues a fit of
+    # one epoch.
+    X, y, params = quadratic_divergence(3e-6)
     with pytest.warns(ConvergenceWarning, match="diverged at epoch 2"), \
             np.errstate(over="ignore", invalid="ignore"):  # the diverging products
         est = MLPRegressor(max_iter=20, **params).fit(X, y)
