@@ -30,6 +30,9 @@ class Checkpoint:
     """A shallow copy of the history: its lists are shared, cut back to ``lengths``."""
     lengths: dict = field(default_factory=dict)
     rng_state: dict | None = None
+    handed_over: bool = False
+    """A restore made the saved optimizer state the optimizer's own: the next
+    :meth:`take` must not write into its arrays."""
 
     @classmethod
     def start(cls, theta, ops=None):
@@ -39,6 +42,7 @@ class Checkpoint:
         """Save the present state (the arrays copied, lists by their lengths)."""
         self.theta[:] = theta
         self.optimizer_state = self._copy_state(optimizer.state)
+        self.handed_over = False
         self.history = replace(history)
         self.lengths = {f.name: len(getattr(history, f.name)) for f in fields(history)
                         if isinstance(getattr(history, f.name), list)}
@@ -48,7 +52,7 @@ class Checkpoint:
         """The state with its arrays copied, into the last copy's arrays where they
         fit (a fresh allocation per epoch costs ~10x the copy for large float64
         vectors)."""
-        last = self.optimizer_state or {}
+        last = {} if self.handed_over else self.optimizer_state or {}
         copy = {}
         for key, value in state.items():
             buffer = last.get(key)
@@ -63,12 +67,12 @@ class Checkpoint:
         return copy
 
     def restore(self, theta, optimizer, history, rng=None):
-        """Put the saved state back, in place; once: the saved optimizer state becomes
-        the optimizer's own (training stops after a roll-back)."""
+        """Put the saved state back, in place; the saved optimizer state becomes the
+        optimizer's own. Repeatable: Ctrl-C may land inside a restore, and the loop's
+        handler then runs it again."""
         theta[:] = self.theta
         if self.optimizer_state is None:
             return
-        optimizer.state, self.optimizer_state = self.optimizer_state, None
         for f in fields(history):
             if f.name in self.lengths:
                 del getattr(history, f.name)[self.lengths[f.name]:]
@@ -76,3 +80,5 @@ class Checkpoint:
                 setattr(history, f.name, getattr(self.history, f.name))
         if rng is not None:
             rng.bit_generator.state = self.rng_state
+        optimizer.state = self.optimizer_state
+        self.handed_over = True

@@ -3,6 +3,7 @@ persistence. Through the public API of all three estimators."""
 
 import pickle
 import re
+import sys
 import threading
 import tracemalloc
 import warnings
@@ -19,6 +20,7 @@ from skperceptron import (
     MLPClassifier,
     MLPRegressor,
     PerceptronClassifier,
+    _checkpoint,
 )
 from skperceptron._network import Objective
 from skperceptron._optimizers import SGD
@@ -475,6 +477,28 @@ def test_keyboard_interrupt_at_an_epochs_close_rolls_the_whole_epoch_back(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         reference = MLPClassifier(max_iter=at - 1, **params).fit(X, y)
+    assert _fitted_state(est) == _fitted_state(reference)
+
+
+def test_keyboard_interrupt_inside_the_roll_back_of_a_diverged_epoch(monkeypatch):
+    # Ctrl-C that lands while a diverged epoch is being undone (here at its history):
+    # the loop's handler undoes it again, from the start, and fully.
+    X, y, params = quadratic_divergence(1.5e-6)  # diverges in epoch 3
+    original, raised = _checkpoint.fields, []
+
+    def fields(obj):
+        if sys._getframe(1).f_code.co_name == "restore" and not raised:
+            raised.append(True)
+            raise KeyboardInterrupt
+        return original(obj)
+
+    monkeypatch.setattr(_checkpoint, "fields", fields)
+    with pytest.warns(UserWarning, match="interrupted"), np.errstate(over="ignore",
+                                                                      invalid="ignore"):
+        est = MLPRegressor(max_iter=20, **params).fit(X, y)
+    monkeypatch.undo()
+    assert raised
+    reference = MLPRegressor(max_iter=2, **params).fit(X, y)
     assert _fitted_state(est) == _fitted_state(reference)
 
 
