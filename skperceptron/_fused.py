@@ -164,8 +164,9 @@ def outer_backward(d, w, A, out, activation):
     :func:`activation_backward`.
 
     The delta below a one-unit layer: ``delta @ W.T`` with an inner dimension of one is
-    this outer product (bitwise), and numpy's ``matmul`` runs it in a loop without BLAS,
-    several times slower than one elementwise pass.
+    this outer product (bitwise ``np.multiply``'s; equal to the ``matmul`` in value,
+    whose sum from +0 can turn a -0 product into +0), and numpy's ``matmul`` runs it in
+    a loop without BLAS, several times slower than one elementwise pass.
     """
     code = _BACKWARD_CODES.get(activation)
     if (code is not None and _vectors(d) and _vectors(w) and _matrices(A, out)

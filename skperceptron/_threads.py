@@ -19,15 +19,22 @@
   more: two OpenMP threads beside two BLAS threads measured 3.65x slower.
 
 The limit only ever lowers the thread count, so a user's own ``threadpool_limits`` still
-rules. Prediction is never limited.
+rules. Prediction is never limited. BLAS's thread count belongs to the process, not to a
+thread: while any L-BFGS fit with small products runs, fits running beside it in other
+threads (a threading joblib backend, a multi-threaded Dask worker) get one BLAS thread
+too. The limit is shared: the first of such fits sets it, the last to end restores the
+setting the first found.
 """
 
-from contextlib import nullcontext
+import threading
+from contextlib import contextmanager, nullcontext
 
 from threadpoolctl import ThreadpoolController
 
 SMALL_GEMM_MULTIPLY_ADDS = 10**8
 _controller = None
+_lock = threading.Lock()
+_holders = []  # the one shared limiter, once per fit that holds it
 
 
 def full_batch_thread_limit(rows, layer_units):
@@ -40,6 +47,25 @@ def full_batch_thread_limit(rows, layer_units):
     largest = rows * max(i * o for i, o in zip(layer_units[:-1], layer_units[1:], strict=True))
     if largest >= SMALL_GEMM_MULTIPLY_ADDS:
         return nullcontext()
-    if _controller is None:  # inspecting the loaded libraries costs ~ms
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return _one_blas_thread()
+
+
+@contextmanager
+def _one_blas_thread():
+    """threadpoolctl's one-thread BLAS limit, shared by concurrent fits (each fit
+    restoring what it found would leave the process at one thread when two overlap)."""
+    global _controller
+    with _lock:
+        if not _holders:
+            if _controller is None:  # inspecting the loaded libraries costs ~ms
+                _controller = ThreadpoolController()
+            _holders.append(_controller.limit(limits=1, user_api="blas"))
+        else:
+            _holders.append(_holders[0])
+    try:
+        yield
+    finally:
+        with _lock:
+            limiter = _holders.pop()
+            if not _holders:
+                limiter.restore_original_limits()

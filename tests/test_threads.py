@@ -21,6 +21,22 @@ def test_small_full_batch_products_run_on_one_thread_and_the_setting_comes_back(
         assert _blas_threads() == before
 
 
+def test_overlapping_limits_restore_the_setting_found_before_the_first():
+    # Two L-BFGS fits in threads, A entering first and leaving first, played in one
+    # thread: each restoring what it found on entry left the process at one thread
+    # (B found A's limit) and ended B's limit early.
+    small = (256, [784, 256, 128, 10])
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        a, b = full_batch_thread_limit(*small), full_batch_thread_limit(*small)
+        a.__enter__()
+        b.__enter__()
+        a.__exit__(None, None, None)
+        assert set(_blas_threads()) == {1}  # B still runs: the limit holds
+        b.__exit__(None, None, None)
+        assert _blas_threads() == before
+
+
 def test_large_full_batch_products_keep_the_callers_setting():
     rows = SMALL_GEMM_MULTIPLY_ADDS // (784 * 256) + 1
     with threadpool_limits(limits=2, user_api="blas"):
