@@ -214,12 +214,9 @@ class NoImprovement:
                 progress.best_validation_score = score
                 return True
             return False
-        # None: the history was kept on validation (a fit with early stopping) and a
-        # partial_fit, which watches the training loss, continues it.
-        best = np.inf if progress.best_loss is None else progress.best_loss
-        worse = record.loss > best - self.tol
+        worse = record.loss > progress.best_loss - self.tol
         progress.no_improvement_count = progress.no_improvement_count + 1 if worse else 0
-        progress.best_loss = min(best, record.loss)
+        progress.best_loss = min(progress.best_loss, record.loss)
         return False
 
     def fired(self, progress):
@@ -277,7 +274,6 @@ def _clip_by_global_norm(grad, max_norm):
     if norm > max_norm:
         grad *= max_norm / norm
     return grad
-
 
 
 def _theta_is_finite(theta):

@@ -34,7 +34,7 @@ from threadpoolctl import ThreadpoolController
 SMALL_GEMM_MULTIPLY_ADDS = 10**8
 _controller = None
 _lock = threading.Lock()
-_holders = []  # the one shared limiter, once per fit that holds it
+_shared = {"limiter": None, "fits": 0}  # the one-thread limit and the fits under it
 
 
 def full_batch_thread_limit(rows, layer_units):
@@ -56,16 +56,15 @@ def _one_blas_thread():
     restoring what it found would leave the process at one thread when two overlap)."""
     global _controller
     with _lock:
-        if not _holders:
+        if not _shared["fits"]:
             if _controller is None:  # inspecting the loaded libraries costs ~ms
                 _controller = ThreadpoolController()
-            _holders.append(_controller.limit(limits=1, user_api="blas"))
-        else:
-            _holders.append(_holders[0])
+            _shared["limiter"] = _controller.limit(limits=1, user_api="blas")
+        _shared["fits"] += 1
     try:
         yield
     finally:
         with _lock:
-            limiter = _holders.pop()
-            if not _holders:
-                limiter.restore_original_limits()
+            _shared["fits"] -= 1
+            if not _shared["fits"]:
+                _shared["limiter"].restore_original_limits()
