@@ -79,6 +79,12 @@ class ArrayBackend:
         return grad * xp.where(norm > max_norm, max_norm / norm, xp.ones_like(norm))
 
 
+def host_dtype(ops, dtype):
+    """The numpy dtype of an array's ``dtype``: of its host copy when ``ops`` (the
+    input's :class:`ArrayBackend`) is given, numpy's own when it is None."""
+    return np.dtype(dtype) if ops is None else ops.numpy_dtype(dtype)
+
+
 def _numpy_dtype(xp, dtype):
     """numpy's float dtype for a float dtype of ``xp`` (or numpy's own)."""
     if isinstance(dtype, np.dtype) or isinstance(dtype, type):

@@ -49,6 +49,7 @@ from ._validation import (
     ARRAY_API_SUPPORTED,
     check_fitted_namespace,
     check_random_state,
+    host_dtype,
     input_backend,
     to_host,
     validate_host_sample_weight,
@@ -207,7 +208,7 @@ class BaseMultilayerPerceptron(
             self, X, y, reset=first_pass, multi_output=True,
             y_numeric=not self._is_classifier(), **kept,
         )
-        dtype = X.dtype if ops is None else ops.numpy_dtype(X.dtype)
+        dtype = host_dtype(ops, X.dtype)
         Y = self._encode_targets(
             y, first_pass=first_pass, incremental=incremental, classes=classes, dtype=dtype
         )
@@ -220,8 +221,7 @@ class BaseMultilayerPerceptron(
 
     def _fitted_dtype(self, ops):
         """The numpy dtype of the fitted weights (on the input's device with ``ops``)."""
-        dtype = self.coefs_[0].dtype
-        return np.dtype(dtype) if ops is None else ops.numpy_dtype(dtype)
+        return host_dtype(ops, self.coefs_[0].dtype)
 
     def _validation(self, data, start, random_state, incremental, given):
         """The training data left after holding out early stopping's validation data,

@@ -17,7 +17,7 @@ from ._losses import LOSSES
 from ._network import unpack
 from ._optimizers import copy_state
 from ._solvers import Progress
-from ._validation import check_is_fitted
+from ._validation import check_is_fitted, host_dtype
 
 # Progress field -> the attribute that keeps it between fit/partial_fit calls.
 _HISTORY = {
@@ -101,7 +101,7 @@ class TrainingData:
     @property
     def dtype(self):
         """The numpy dtype of the data (of its host copy on a device)."""
-        return self.X.dtype if self.ops is None else self.ops.numpy_dtype(self.X.dtype)
+        return host_dtype(self.ops, self.X.dtype)
 
     def on_host(self):
         """``(Y, sample_weight)`` as numpy arrays."""

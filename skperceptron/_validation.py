@@ -40,7 +40,7 @@ from sklearn.utils.validation import (  # noqa: F401
     validate_data,
 )
 
-from ._backend import ArrayBackend
+from ._backend import ArrayBackend, host_dtype
 
 try:  # scikit-learn >= 1.9: Array API dispatch with device moves and namespace checks
     from sklearn.utils._array_api import (
@@ -309,6 +309,7 @@ __all__ = [
     "check_fitted_namespace",
     "partial_fit_context",
     "convert_arrays",
+    "host_dtype",
     "input_backend",
     "namespace_and_device",
     "to_host",

@@ -175,7 +175,7 @@ def _parse_classifier(scope, model, inputs, custom_parsers=None):
     if asked.get("zipmap") == "columns" or asked.get("output_class_labels"):
         raise ValueError("A multilabel model has an indicator-matrix label; options "
                          "zipmap='columns' and output_class_labels do not apply.")
-    if asked.get("zipmap"):  # ignored with a warning, as skl2onnx does for MultiOutput...
+    if asked.get("zipmap"):  # ignored with a warning, as skl2onnx does for MultiOutputClassifier
         warnings.warn(f"Option zipmap is ignored for the multilabel {type(model).__name__}"
                       " (its label is an indicator matrix). Set option zipmap to False to "
                       "remove this message.", UserWarning, stacklevel=2)
