@@ -196,11 +196,11 @@ class BaseMultilayerPerceptron(
     def _training_data(self, X, y, sample_weight, *, first_pass, incremental, classes):
         """Validated ``X``, encoded ``Y`` and the per-sample weights of the loss.
 
-        With an Array API input, labels and weights are validated and encoded on the
-        host (``classes_`` stays numpy) and moved to ``X``'s device."""
+        Labels and weights are validated and encoded on the host (``classes_`` stays
+        numpy), whatever their namespace, and follow ``X``: moved to its device when it
+        is an Array API input, numpy arrays when it is numpy."""
         ops = input_backend(X)
-        if ops is not None:
-            y, sample_weight, classes = to_host(y), to_host(sample_weight), to_host(classes)
+        y, sample_weight, classes = to_host(y), to_host(sample_weight), to_host(classes)
         # A continued model keeps its dtype (as scikit-learn's, which updates its
         # arrays in place): the data is converted to it, not the model to the data's.
         kept = {} if first_pass else {"dtype": self._fitted_dtype(ops)}

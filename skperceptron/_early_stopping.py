@@ -33,6 +33,8 @@ def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, data):
             "X_val and y_val are used for early stopping only; set early_stopping=True."
         )
     ops = data.ops
+    # The validation rows follow X, as the training labels do: numpy for a numpy X.
+    X_val = X_val if ops is not None else to_host(X_val)
     X_val = validate_input(estimator, X_val, dtype=data.dtype, reset=False)
     if ops is not None:
         X_val = ops.asarray(X_val)

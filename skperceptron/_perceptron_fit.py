@@ -25,6 +25,7 @@ from ._validation import (
     _check_sample_weight,
     check_class_weights,
     check_random_state,
+    to_host,
     unique_labels,
 )
 
@@ -62,6 +63,8 @@ class PerceptronFitting:
     # it was: every attribute is restored by the same mechanism as the MLPs'.
     @transactional
     def _fit(self, X, y, coef_init, intercept_init, sample_weight, hooks):
+        # Labels and weights of another Array API namespace follow the numpy X.
+        y, sample_weight = to_host(y), to_host(sample_weight)
         X, y = self._validate_rows(X, y, reset=True)
         classes = np.unique(y)  # check_classification_targets has checked the labels
         n_columns = _n_columns(classes)
@@ -105,6 +108,7 @@ class PerceptronFitting:
                 "the weights on a representative sample with "
                 "sklearn.utils.compute_class_weight and pass them as a dict."
             )
+        y, sample_weight, classes = to_host(y), to_host(sample_weight), to_host(classes)
         X, y = self._validate_rows(X, y, reset=first_call)
         _check_partial_fit_first_call(self, classes)
         unknown = np.setdiff1d(unique_labels(y), self.classes_)

@@ -421,6 +421,51 @@ def test_numeric_labels_come_back_on_the_device(space, classification):
     assert set(_host(predicted)) <= {10, 11, 12}
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor, PerceptronClassifier])
+def test_everything_follows_a_numpy_X(space, classification, Estimator, solver):
+    # scikit-learn's rule for mixed inputs: labels, weights, classes and the validation
+    # set of another namespace are moved to X's, numpy here (its own check for this
+    # runs on MPS and CUDA only). The oracle is the same fit on numpy arrays.
+    X, y = classification
+    y = y.astype(float) if Estimator is MLPRegressor else (y > 0).astype(int) if (
+        solver == "lbfgs") else y
+    sw = np.random.default_rng(1).random(len(y)) + 0.5
+    params = {} if Estimator is PerceptronClassifier else dict(
+        hidden_layer_sizes=(5,), max_iter=3, solver=solver)
+    host = Estimator(random_state=0, **params).fit(X, y, sample_weight=sw)
+    with _dispatch():
+        mixed = Estimator(random_state=0, **params).fit(
+            X, _to(space, y), sample_weight=_to(space, sw))
+        predicted = mixed.predict(X)
+    assert isinstance(predicted, np.ndarray)
+    np.testing.assert_array_equal(predicted, host.predict(X))
+    if Estimator is not MLPRegressor:
+        assert isinstance(mixed.classes_, np.ndarray)
+        np.testing.assert_array_equal(mixed.classes_, host.classes_)
+
+
+def test_partial_fit_classes_and_validation_set_follow_a_numpy_X(space, classification):
+    X, y = classification
+    host = MLPClassifier((5,), random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    es = dict(hidden_layer_sizes=(5,), max_iter=3, early_stopping=True, random_state=0)
+    expected = MLPClassifier(**es).fit(X[:90], y[:90], X_val=X[90:], y_val=y[90:])
+    with _dispatch():
+        mixed = MLPClassifier((5,), random_state=0).partial_fit(
+            X, _to(space, y), classes=_to(space, [0, 1, 2]))
+        validated = MLPClassifier(**es).fit(
+            X[:90], y[:90], X_val=_to(space, X[90:]), y_val=_to(space, y[90:]),
+            sample_weight_val=_to(space, np.ones(30)))
+        perceptron = PerceptronClassifier().partial_fit(
+            X, _to(space, y), classes=_to(space, [0, 1, 2]))
+    assert isinstance(mixed.classes_, np.ndarray)
+    np.testing.assert_array_equal(mixed.coefs_[0], host.coefs_[0])
+    assert validated.validation_scores_ == expected.validation_scores_
+    assert isinstance(perceptron.classes_, np.ndarray)
+    np.testing.assert_array_equal(
+        perceptron.coef_, PerceptronClassifier().partial_fit(X, y, classes=[0, 1, 2]).coef_)
+
+
 def test_perceptron_refuses_device_arrays_by_name(space, classification):
     X, y = classification
     with _dispatch():
