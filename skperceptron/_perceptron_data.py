@@ -81,7 +81,9 @@ def initial_weights(coef_init, intercept_init, n_columns, n_features, dtype):
     if intercept_init is None:
         intercept = np.zeros(n_columns, dtype=np.float64)
     else:
-        intercept = np.array(intercept_init, dtype=np.float64).reshape(-1)
+        # Rounded to the data's dtype first, as scikit-learn stores it, then held in
+        # float64 as the fitted intercept_ is.
+        intercept = np.array(intercept_init, dtype=dtype).astype(np.float64).reshape(-1)
         if intercept.shape != (n_columns,):
             raise ValueError(
                 f"intercept_init has shape {np.shape(intercept_init)}; expected "

@@ -68,7 +68,10 @@ class PerceptronFitting:
         X, y = self._validate_rows(X, y, reset=True)
         classes = np.unique(y)  # check_classification_targets has checked the labels
         n_columns = _n_columns(classes)
-        warm = coef_init is None and self.warm_start and hasattr(self, "coef_")
+        # A warm start continues from the fitted weights that are not given, each on
+        # its own (scikit-learn's rule): coef_init alone keeps the fitted intercept_.
+        warm = (self.warm_start and hasattr(self, "coef_")
+                and (coef_init is None or intercept_init is None))
         if warm and not np.array_equal(classes, self.classes_):
             raise ValueError(
                 f"warm_start=True needs the same classes as the fitted model, "
@@ -81,8 +84,10 @@ class PerceptronFitting:
                 f"{self.coef_.shape[1]} features as input: warm_start=True continues "
                 "from the fitted coef_; set warm_start=False to fit a new model."
             )
-        if warm:
-            coef_init, intercept_init = data.dense_coef(self.coef_), self.intercept_
+        if warm and coef_init is None:
+            coef_init = data.dense_coef(self.coef_)
+        if warm and intercept_init is None:
+            intercept_init = self.intercept_
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True,
             allow_all_zero_weights=self.early_stopping,

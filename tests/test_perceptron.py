@@ -205,6 +205,37 @@ def test_partial_fit_continues_like_one_fit_with_warm_start():
     np.testing.assert_array_equal(ours.fit(X_MC, Y_MC).coef_, ref.coef_)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("given", ["intercept_init", "coef_init", "both"])
+@pytest.mark.parametrize("target", [Y_BIN, Y_MC], ids=["binary", "multiclass"])
+def test_warm_start_takes_each_missing_initial_weight_from_the_fit(target, given, dtype):
+    # scikit-learn replaces only the init argument that is None by the fitted one; the
+    # fitted intercept_ is moved off the values training reaches, and the given ones
+    # are not float32 numbers, so a dropped or unrounded argument shows in the bits.
+    X = X_MC.astype(dtype)
+    n_columns = 1 if len(np.unique(target)) == 2 else 3
+    rng = np.random.default_rng(5)
+    init = {"intercept_init": rng.normal(0, 3, n_columns),
+            "coef_init": rng.normal(size=(n_columns, X.shape[1]))}
+    init = init if given == "both" else {given: init[given]}
+    fitted = []
+    for Estimator in (Perceptron, PerceptronClassifier):
+        model = Estimator(warm_start=True, max_iter=3, tol=None, random_state=0).fit(X, target)
+        model.intercept_ = model.intercept_ + 0.1234567
+        # scikit-learn trains in the given float64 arrays themselves: copies.
+        fitted.append(model.fit(X, target, **{k: v.copy() for k, v in init.items()}))
+    np.testing.assert_array_equal(fitted[1].coef_, fitted[0].coef_)
+    np.testing.assert_array_equal(fitted[1].intercept_, fitted[0].intercept_)
+
+
+def test_warm_start_refuses_an_intercept_init_of_the_wrong_shape():
+    model = PerceptronClassifier(warm_start=True, max_iter=2).fit(X_MC, Y_MC)
+    before = pickle.dumps(model)
+    with pytest.raises(ValueError, match="intercept_init has shape"):
+        model.fit(X_MC, Y_MC, intercept_init=np.zeros(4))
+    assert pickle.dumps(model) == before
+
+
 @pytest.mark.parametrize("shuffle", [True, False])
 @pytest.mark.parametrize("target", [Y_BIN, Y_MC], ids=["binary", "multiclass"])
 def test_shared_random_state_is_drawn_in_sklearns_order(target, shuffle):
