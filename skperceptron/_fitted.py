@@ -32,6 +32,16 @@ _HISTORY = {
 }
 
 
+def scoring_key(scoring):
+    """Plain data naming ``scoring`` that survives pickling, to tell whether the
+    validation scores of the last call were on this call's scale: the string (or
+    None) itself, a function's module and qualified name, or a scorer's repr."""
+    if scoring is None or isinstance(scoring, str):
+        return scoring
+    name = getattr(scoring, "__qualname__", None)
+    return repr(scoring) if name is None else f"{getattr(scoring, '__module__', '')}.{name}"
+
+
 @dataclass
 class Start:
     """Where one call's training starts: theta (a private copy) and the network."""
@@ -119,9 +129,12 @@ class FittedStateMixin:
             return Progress.fresh(self.early_stopping, t=self.t_, epoch=self._epoch)
         stored = {field: getattr(self, name) for field, name in _HISTORY.items()}
         progress = Progress(**{k: _copy_list(v) for k, v in stored.items()})
-        if (progress.validation_scores is None) == bool(self.early_stopping):
-            # early_stopping was switched since the last call: what the stop rule
-            # watches (validation score or training loss) starts afresh.
+        switched = (progress.validation_scores is None) == bool(self.early_stopping)
+        rescored = self.early_stopping and (
+            getattr(self, "_history_scoring", None) != scoring_key(self.scoring))
+        if switched or rescored:
+            # early_stopping or scoring changed since the last call: what the stop rule
+            # watches (validation score or training loss), on its scale, starts afresh.
             fresh = Progress.fresh(self.early_stopping, t=progress.t, epoch=progress.epoch)
             progress = replace(fresh, loss_curve=progress.loss_curve)
         return progress
@@ -144,6 +157,8 @@ class FittedStateMixin:
             return
         for field, name in _HISTORY.items():
             setattr(self, name, getattr(progress, field))
+        scored = progress.validation_scores is not None
+        self._history_scoring = scoring_key(self.scoring) if scored else None
         self._optimizer_state = outcome.optimizer_state
         if outcome.dropout_rng_state is not None:
             self._dropout_rng_state = outcome.dropout_rng_state

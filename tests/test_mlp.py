@@ -18,6 +18,7 @@ from sklearn.datasets import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import PoissonRegressor
+from sklearn.metrics import f1_score, make_scorer
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.preprocessing import StandardScaler
@@ -425,6 +426,31 @@ def test_warm_start_that_switches_early_stopping_on_starts_its_validation_histor
     assert vars(fitted).keys() == vars(oracle).keys()
     for name, value in vars(oracle).items():
         assert pickle.dumps(getattr(fitted, name)) == pickle.dumps(value), name
+
+
+@pytest.mark.parametrize("scoring", ["neg_log_loss", make_scorer(f1_score, average="macro")])
+def test_warm_start_with_another_scoring_starts_its_validation_history(scoring):
+    # Scores of another scorer are on another scale (accuracy's 0.9 would beat every
+    # log loss, and the second fit would restore the first's weights). Oracle: the
+    # same model given the empty validation history of a first fit.
+    X, y = _scaled(load_iris)
+    params = dict(hidden_layer_sizes=(5,), max_iter=4, warm_start=True, random_state=0,
+                  early_stopping=True, n_iter_no_change=2)
+    fitted = _quiet(lambda: MLPClassifier(**params).fit(X, y)).set_params(scoring=scoring)
+    oracle = copy.deepcopy(fitted)
+    oracle.validation_scores_, oracle.validation_loss_curve_ = [], []
+    oracle.best_validation_score_, oracle._no_improvement_count = -np.inf, 0
+    for model in (fitted, oracle):
+        _quiet(lambda model=model: model.fit(X, y))
+    assert all(score < 0 for score in fitted.validation_scores_) == (scoring == "neg_log_loss")
+    for name in ("coefs_", "validation_scores_", "best_validation_score_", "loss_curve_",
+                 "_history_scoring"):
+        assert pickle.dumps(getattr(fitted, name)) == pickle.dumps(getattr(oracle, name)), name
+    # The same scoring again, here after a pickle round trip, continues the history.
+    again = pickle.loads(pickle.dumps(fitted))
+    _quiet(lambda: again.fit(X, y))
+    assert again.validation_scores_[: len(fitted.validation_scores_)] == (
+        fitted.validation_scores_)
 
 
 def test_warm_start_continues_and_checks_classes():
