@@ -6,6 +6,7 @@ an explicit ``(X_val, Y_val, sw_val)`` or from a split of the training data.
 """
 
 import warnings
+from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
@@ -28,6 +29,11 @@ def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, data):
         return None
     if X_val is None or y_val is None:
         raise ValueError("X_val and y_val must be given together.")
+    if estimator.solver == "lbfgs":
+        raise ValueError(
+            "X_val and y_val are used for early stopping, which solver='lbfgs' does not "
+            "do; use solver='sgd' or 'adam'."
+        )
     if not estimator.early_stopping:
         raise ValueError(
             "X_val and y_val are used for early stopping only; set early_stopping=True."
@@ -35,7 +41,8 @@ def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, data):
     ops = data.ops
     # The validation rows follow X, as the training labels do: numpy for a numpy X.
     X_val = X_val if ops is not None else to_host(X_val)
-    X_val = validate_input(estimator, X_val, dtype=data.dtype, reset=False)
+    with _naming("X_val"):
+        X_val = validate_input(estimator, X_val, dtype=data.dtype, reset=False)
     if ops is not None:
         X_val = ops.asarray(X_val)
     Y_val = estimator._encode_validation_targets(to_host(y_val), data.dtype, data.Y.shape[1])
@@ -44,9 +51,20 @@ def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, data):
             "X_val and y_val have different numbers of samples: %d and %d."
             % (X_val.shape[0], Y_val.shape[0])
         )
-    sw_val = validate_host_sample_weight(sample_weight_val, X_val.shape[0], data.dtype)
+    with _naming("sample_weight_val"):
+        sw_val = validate_host_sample_weight(sample_weight_val, X_val.shape[0], data.dtype)
     sw_val = estimator._weigh_samples(Y_val, sw_val, False)
     return TrainingData.from_host(X_val, Y_val, sw_val, ops)
+
+
+@contextmanager
+def _naming(argument):
+    """Checks of ``argument`` written for the training arguments (``X``,
+    ``sample_weight``): their ValueError names the argument that failed them."""
+    try:
+        yield
+    except ValueError as error:
+        raise ValueError(f"{argument}: {error}") from error
 
 
 def split_validation(data, random_state, fraction, stratify):

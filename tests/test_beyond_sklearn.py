@@ -400,6 +400,34 @@ def test_validation_set_errors(digits):
         MLPClassifier(early_stopping=True).fit(X, y, X_val=X)
     with pytest.raises(ValueError, match="not in classes_"):
         MLPClassifier(early_stopping=True, max_iter=2).fit(X[y < 5], y[y < 5], X_val=X, y_val=y)
+    # L-BFGS has no early stopping, with early_stopping=True or not: refused, not ignored.
+    for early_stopping in (True, False):
+        with pytest.raises(ValueError, match="solver='lbfgs' does not do"):
+            MLPClassifier(solver="lbfgs", early_stopping=early_stopping).fit(
+                X, y, X_val=X, y_val=y)
+
+
+@pytest.mark.parametrize("bad, argument", [
+    (dict(X_val=lambda X: X[:, :10]), "X_val: X has 10 features"),
+    (dict(X_val=lambda X: np.full(X.shape, np.nan)), "X_val: Input X contains NaN"),
+    (dict(sample_weight_val=lambda X: np.ones(3)), r"sample_weight_val: sample_weight.shape"),
+    (dict(sample_weight_val=lambda X: -np.ones(len(X))), "sample_weight_val: Negative"),
+])
+def test_validation_set_errors_name_the_validation_argument(digits, bad, argument):
+    # The checks are those of X and sample_weight; the message says which argument
+    # failed them, and the fitted model is left as it was.
+    X, y = _head(digits, 200)
+    model = MLPClassifier((8,), early_stopping=True, max_iter=2, warm_start=True,
+                          random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    before = pickle.dumps(model)
+    given = dict(X_val=X[150:], y_val=y[150:], sample_weight_val=None)
+    given.update({name: make(X[150:]) for name, make in bad.items()})
+    with pytest.raises(ValueError, match=argument):
+        model.fit(X, y, **given)
+    assert pickle.dumps(model) == before
 
 
 def test_class_weight_enters_the_validation_score(digits):
