@@ -65,6 +65,8 @@ def validate_input(estimator, X, y="no_validation", *, reset, numpy_only=False, 
     For an Array API input the contract's numpy dtypes name the namespace's own; an
     estimator that runs on numpy only (``numpy_only``) refuses such input by name."""
     params = {**INPUT_CONTRACT, **kwargs}
+    if not reset and isinstance(y, str) and y == "no_validation":
+        _refuse_strings(X)
     xp, is_array_api, _ = get_namespace_and_device(X)
     if is_array_api and not _is_numpy_namespace(xp):
         if numpy_only:
@@ -80,6 +82,16 @@ def validate_input(estimator, X, y="no_validation", *, reset, numpy_only=False, 
             raise ValueError(f"Complex data not supported\n{X}\n")
         params["dtype"] = _namespace_dtypes(xp, params["dtype"])
     return validate_data(estimator, X, y, reset=reset, **params)
+
+
+def _refuse_strings(X):
+    """scikit-learn's rule at prediction: arrays of strings or bytes are refused (its
+    fit converts numeric strings, its predict does not)."""
+    if isinstance(X, (list, tuple, np.ndarray)) and np.asarray(X).dtype.kind in "USV":
+        raise ValueError(
+            "dtype='numeric' is not compatible with arrays of bytes/strings. Convert "
+            "your data to numeric values explicitly instead."
+        )
 
 
 # estimator -> the parameter values last validated by a partial_fit (kept off the

@@ -13,6 +13,9 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Perceptron
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 
 import skperceptron
 from skperceptron import (
@@ -130,6 +133,28 @@ def test_non_finite_x_is_refused_by_every_entry_and_keeps_the_model(name, dtype,
     with pytest.raises(ValueError, match="NaN|infinity"):
         call()
     assert _state(fitted) == before  # not a single attribute changed
+
+
+@pytest.mark.parametrize("kind", [str, bytes, "list"])
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_string_x_is_refused_at_prediction_as_sklearn_does(name, kind):
+    # scikit-learn's fit converts numeric strings; its predict refuses them (oracle:
+    # its own estimator, the same data).
+    reference = {"mlp_classifier": SkMLPClassifier, "mlp_regressor": SkMLPRegressor,
+                 "perceptron": Perceptron}[name]
+    text = X_OK.astype(str)
+    X = text.tolist() if kind == "list" else text.astype(kind)
+    for model in (reference(max_iter=5), ESTIMATORS[name]()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(text, _y_for(name))
+        for method in ("predict", "predict_proba", "decision_function"):
+            if not hasattr(model, method):
+                continue
+            with pytest.raises(ValueError, match="not compatible with arrays of bytes/strings"):
+                getattr(model, method)(X)
+    # Object arrays of numbers are numbers (scikit-learn converts them too).
+    np.testing.assert_array_equal(model.predict(X_OK), model.predict(X_OK.astype(object)))
 
 
 @pytest.mark.parametrize("weight", [np.nan, np.inf, -1.0])
