@@ -29,7 +29,13 @@ from ._architecture import (
 )
 from ._batches import Minibatches, batch_size
 from ._callbacks import CallbackSupportMixin, run_fit
-from ._convergence import NON_FINITE_MESSAGE, finite_check, warn_lbfgs, warn_stochastic
+from ._convergence import (
+    NON_FINITE_MESSAGE,
+    finite_check,
+    warn_lbfgs,
+    warn_stochastic,
+    warn_unscored,
+)
 from ._early_stopping import (
     explicit_validation_set,
     split_validation,
@@ -354,6 +360,7 @@ class BaseMultilayerPerceptron(
             raise ValueError(NON_FINITE_MESSAGE)  # no warning that weights were kept
         warn_stochastic(result, None if incremental else self.max_iter,
                         early_stopping=validation is not None)
+        warn_unscored(progress)
         # A diverged or interrupted epoch was rolled back: the model of the finite ones.
         loss = progress.loss_curve[-1] if progress.loss_curve else np.nan
         rng = objective.rng

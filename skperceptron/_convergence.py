@@ -48,6 +48,19 @@ def warn_stochastic(result, max_iter, early_stopping=False):
         )
 
 
+def warn_unscored(progress):
+    """Early stopping whose every validation score was NaN or -inf: no epoch beat the
+    starting weights, which are kept (scikit-learn's rule, which says nothing)."""
+    best = progress.best_validation_score
+    if best is not None and not best > -np.inf:
+        warnings.warn(
+            "Every validation score was NaN or -inf, so no epoch was better than the "
+            "starting weights, which were kept. Check scoring and the validation set "
+            "(r2, for one, is undefined on fewer than two samples).",
+            UserWarning,
+        )
+
+
 def warn_lbfgs(result, max_iter):
     """Warn for how L-BFGS ended (a hook's stop request is silent); a lack of
     convergence in the installed scikit-learn's words."""

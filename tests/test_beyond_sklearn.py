@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, f1_score, log_loss, recall_score
 from test_network import _central_differences
@@ -378,6 +378,27 @@ def test_a_scorer_that_fails_fails_the_fit_and_keeps_the_model(digits):
             clf.fit(X, y)
         clf.set_params(early_stopping=False, scoring=None)
         assert pickle.dumps(clf) == before
+
+
+def test_no_finite_validation_score_keeps_the_start_and_says_so():
+    # A scorer that is NaN every epoch: no epoch beats the start, whose weights are kept
+    # (scikit-learn's rule, silent there). Oracle: scikit-learn's Glorot draw, written
+    # out (uniform in +-sqrt(6 / (fan_in + fan_out)), weights then intercepts per layer).
+    X, y = make_regression(60, 3, random_state=0)
+    params = dict(hidden_layer_sizes=(4,), max_iter=6, early_stopping=True, random_state=0)
+    with pytest.warns(UserWarning, match="Every validation score was NaN"):
+        ours = MLPRegressor(**params, scoring=lambda est, X, y: np.nan).fit(X, y)
+    assert np.isnan(ours.validation_scores_).all()
+    rng = np.random.RandomState(0)
+    for fan_in, fan_out, W, b in zip([3, 4], [4, 1], ours.coefs_, ours.intercepts_,
+                                     strict=True):
+        bound = np.sqrt(6 / (fan_in + fan_out))
+        np.testing.assert_array_equal(W, rng.uniform(-bound, bound, (fan_in, fan_out)))
+        np.testing.assert_array_equal(b, rng.uniform(-bound, bound, fan_out))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # a scored fit says nothing
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPRegressor(**params).fit(X, y)
 
 
 def test_a_scorer_on_a_diverged_epoch_rolls_it_back():
