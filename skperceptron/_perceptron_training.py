@@ -242,15 +242,17 @@ class _Loop:
                     hooks.epoch_begin(epoch)
                 self._one_epoch(epoch)
                 current = self._stopping_rules(epoch)
+                # Complete, as the MLPs': the callbacks are handed this epoch's model,
+                # and a Ctrl-C inside their epoch end keeps it.
+                self.n_iter = epoch + 1
                 if hooks is not None and hooks.epoch_end(epoch, self._record(epoch, current)):
-                    self.n_iter = epoch + 1
                     self.stopped_by_hook = True
                     return
             except KeyboardInterrupt:
-                self._restore_last_completed_epoch(before)
+                if self.n_iter <= epoch:  # inside the epoch: back to the last complete one
+                    self._restore_last_completed_epoch(before)
                 self.interrupted = True
                 return
-            self.n_iter = epoch + 1
             if not self.shared["active"].any():
                 return
 

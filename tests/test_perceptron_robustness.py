@@ -22,7 +22,12 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import Perceptron
 from sklearn.utils.fixes import parse_version
 
-from skperceptron import PerceptronClassifier, _perceptron, _perceptron_fast
+from skperceptron import (
+    PerceptronClassifier,
+    _perceptron,
+    _perceptron_fast,
+    _perceptron_training,
+)
 
 X_BIN, Y_BIN = make_classification(300, 8, n_informative=5, random_state=0)
 X_MC, Y_MC = make_classification(300, 8, n_informative=5, n_classes=3, random_state=1)
@@ -82,14 +87,15 @@ def _interrupt_every_pass(monkeypatch):
 @pytest.mark.parametrize("where", ["begin", "end"])
 def test_interrupt_keeps_the_last_completed_epoch(monkeypatch, target, container, shuffle,
                                                   where):
-    # Raised before epoch 3 runs, or after its pass but before the epoch is complete:
-    # either way every column is left at the end of epoch 3 (three completed epochs).
+    # Raised as the fourth epoch (index 3) begins: three completed epochs. Raised in
+    # the callbacks' end of that epoch, which were handed its model: four, as the MLPs.
     X, y = _data(target, container)
+    kept = {"begin": 3, "end": 4}[where]
     _with_hooks(monkeypatch, _InterruptingHooks(3, where))
-    with pytest.warns(UserWarning, match="after epoch 3, the last completed one"):
+    with pytest.warns(UserWarning, match=f"after epoch {kept}, the last completed one"):
         est = PerceptronClassifier(tol=None, max_iter=20, shuffle=shuffle).fit(X, y)
     monkeypatch.undo()
-    _assert_same_model(est, _fixed(3, shuffle=shuffle).fit(X, y))
+    _assert_same_model(est, _fixed(kept, shuffle=shuffle).fit(X, y))
     assert np.isfinite(est.predict_proba(X)).all()
 
 
@@ -101,7 +107,15 @@ def test_interrupt_restores_the_calibration_rows_of_a_large_fit(monkeypatch, shu
 
     X, y = make_classification(2 * CALIBRATION_ROWS + 501, 6, n_informative=4, n_classes=3,
                                random_state=2)
-    _with_hooks(monkeypatch, _InterruptingHooks(2, "end"))
+    # Ctrl-C in the third epoch's stop rules, after its passes: the epoch is undone.
+    original = _perceptron_training._Loop._stopping_rules
+
+    def interrupted(self, epoch):
+        if epoch == 2:
+            raise KeyboardInterrupt
+        return original(self, epoch)
+
+    monkeypatch.setattr(_perceptron_training._Loop, "_stopping_rules", interrupted)
     with pytest.warns(UserWarning, match="after epoch 2"):
         est = PerceptronClassifier(tol=None, max_iter=20, shuffle=shuffle).fit(X, y)
     monkeypatch.undo()
