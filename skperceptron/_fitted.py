@@ -32,14 +32,14 @@ _HISTORY = {
 }
 
 
-def scoring_key(scoring):
-    """Plain data naming ``scoring`` that survives pickling, to tell whether the
-    validation scores of the last call were on this call's scale: the string (or
-    None) itself, a function's module and qualified name, or a scorer's repr."""
-    if scoring is None or isinstance(scoring, str):
-        return scoring
-    name = getattr(scoring, "__qualname__", None)
-    return repr(scoring) if name is None else f"{getattr(scoring, '__module__', '')}.{name}"
+def same_scoring(scoring, previous):
+    """Whether ``scoring`` is the scorer whose scores the stored history holds: equal
+    strings (or both None), else the same object. A pickle or deep copy of the model
+    keeps ``scoring`` and the stored scorer one object; ``set_params`` with another
+    callable, however alike, starts a new history."""
+    if isinstance(scoring, str) or scoring is None:
+        return scoring == previous
+    return scoring is previous
 
 
 @dataclass
@@ -130,8 +130,8 @@ class FittedStateMixin:
         stored = {field: getattr(self, name) for field, name in _HISTORY.items()}
         progress = Progress(**{k: _copy_list(v) for k, v in stored.items()})
         switched = (progress.validation_scores is None) == bool(self.early_stopping)
-        rescored = self.early_stopping and (
-            getattr(self, "_history_scoring", None) != scoring_key(self.scoring))
+        rescored = self.early_stopping and not same_scoring(
+            self.scoring, getattr(self, "_history_scoring", None))
         if switched or rescored:
             # early_stopping or scoring changed since the last call: what the stop rule
             # watches (validation score or training loss), on its scale, starts afresh.
@@ -158,7 +158,7 @@ class FittedStateMixin:
         for field, name in _HISTORY.items():
             setattr(self, name, getattr(progress, field))
         scored = progress.validation_scores is not None
-        self._history_scoring = scoring_key(self.scoring) if scored else None
+        self._history_scoring = self.scoring if scored else None
         self._optimizer_state = outcome.optimizer_state
         if outcome.dropout_rng_state is not None:
             self._dropout_rng_state = outcome.dropout_rng_state

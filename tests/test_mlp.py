@@ -4,6 +4,7 @@ import copy
 import pickle
 import warnings
 
+import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -428,29 +429,63 @@ def test_warm_start_that_switches_early_stopping_on_starts_its_validation_histor
         assert pickle.dumps(getattr(fitted, name)) == pickle.dumps(value), name
 
 
-@pytest.mark.parametrize("scoring", ["neg_log_loss", make_scorer(f1_score, average="macro")])
+def _accuracy(estimator, X, y):
+    return float(np.mean(estimator.predict(X) == y))
+
+
+# A lambda beside the one below: alike in module and name, another scorer all the same.
+_FIRST_SCORER = lambda estimator, X, y: _accuracy(estimator, X, y)  # noqa: E731
+
+
+class _NegativeError:  # a callable scorer object with the default (address) repr
+    def __call__(self, estimator, X, y):
+        return -float(np.mean(estimator.predict(X) != y))
+
+
+@pytest.mark.parametrize("scoring", [
+    # All negative, where the first fit's accuracy is positive.
+    "neg_log_loss", make_scorer(f1_score, average="macro", greater_is_better=False),
+    lambda estimator, X, y: -_accuracy(estimator, X, y),  # another lambda than below
+], ids=["name", "scorer", "lambda"])
 def test_warm_start_with_another_scoring_starts_its_validation_history(scoring):
-    # Scores of another scorer are on another scale (accuracy's 0.9 would beat every
-    # log loss, and the second fit would restore the first's weights). Oracle: the
+    # Scores of another scorer are on another scale (a first score of 0.9 would beat
+    # every new one, and the second fit would restore the first's weights). Oracle: the
     # same model given the empty validation history of a first fit.
     X, y = _scaled(load_iris)
     params = dict(hidden_layer_sizes=(5,), max_iter=4, warm_start=True, random_state=0,
-                  early_stopping=True, n_iter_no_change=2)
+                  early_stopping=True, n_iter_no_change=2, scoring=_FIRST_SCORER)
     fitted = _quiet(lambda: MLPClassifier(**params).fit(X, y)).set_params(scoring=scoring)
     oracle = copy.deepcopy(fitted)
     oracle.validation_scores_, oracle.validation_loss_curve_ = [], []
     oracle.best_validation_score_, oracle._no_improvement_count = -np.inf, 0
     for model in (fitted, oracle):
         _quiet(lambda model=model: model.fit(X, y))
-    assert all(score < 0 for score in fitted.validation_scores_) == (scoring == "neg_log_loss")
-    for name in ("coefs_", "validation_scores_", "best_validation_score_", "loss_curve_",
-                 "_history_scoring"):
+    assert all(score <= 0 for score in fitted.validation_scores_)  # the new scorer's only
+    for name in ("coefs_", "validation_scores_", "best_validation_score_", "loss_curve_"):
         assert pickle.dumps(getattr(fitted, name)) == pickle.dumps(getattr(oracle, name)), name
-    # The same scoring again, here after a pickle round trip, continues the history.
-    again = pickle.loads(pickle.dumps(fitted))
-    _quiet(lambda: again.fit(X, y))
-    assert again.validation_scores_[: len(fitted.validation_scores_)] == (
-        fitted.validation_scores_)
+
+
+@pytest.mark.parametrize("scoring", ["accuracy", _accuracy, _NegativeError(),
+                                     make_scorer(f1_score, average="macro")],
+                         ids=["name", "function", "object", "scorer"])
+@pytest.mark.parametrize("copied", ["none", "pickle", "deepcopy", "joblib"])
+def test_warm_start_with_the_same_scoring_continues_its_history(scoring, copied, tmp_path):
+    # Oracle: the same two fits on one model without a copy between them.
+    X, y = _scaled(load_iris)
+    params = dict(hidden_layer_sizes=(5,), max_iter=3, warm_start=True, random_state=0,
+                  early_stopping=True, n_iter_no_change=50, scoring=scoring)
+    model = _quiet(lambda: MLPClassifier(**params).fit(X, y))
+    copy_of = {"none": lambda m: m, "pickle": lambda m: pickle.loads(pickle.dumps(m)),
+               "deepcopy": copy.deepcopy,
+               "joblib": lambda m: (joblib.dump(m, tmp_path / "m.joblib"),
+                                    joblib.load(tmp_path / "m.joblib"))[1]}[copied]
+    again = copy_of(model)
+    oracle = _quiet(lambda: MLPClassifier(**params).fit(X, y))
+    for m in (again, oracle):
+        _quiet(lambda m=m: m.fit(X, y))
+    assert len(again.validation_scores_) == 6
+    assert again.validation_scores_ == oracle.validation_scores_
+    assert again.best_validation_score_ == oracle.best_validation_score_
 
 
 def test_warm_start_continues_and_checks_classes():
