@@ -66,29 +66,34 @@ def validation_mask(y, sample_weight, early_stopping, validation_fraction, rando
 
 
 def initial_weights(coef_init, intercept_init, n_columns, n_features, dtype):
-    """Zeros, or the given initial weights checked against the expected shapes."""
+    """Zeros, or the given initial weights checked against scikit-learn's shapes: for a
+    binary problem (one column) any ``coef_init`` of ``n_features`` entries and an
+    ``intercept_init`` of shape ``()`` or ``(1,)``; otherwise ``(n_columns, n_features)``
+    and ``(n_columns,)``."""
+    binary = n_columns == 1
     if coef_init is None:
         coef = np.zeros((n_columns, n_features), dtype=dtype)
     else:
         coef = np.array(coef_init, dtype=dtype, order="C")
-        if n_columns == 1 and coef.shape == (n_features,):  # binary: one row, as 1-D
-            coef = coef.reshape(1, n_features)
-        if coef.shape != (n_columns, n_features):
+        fits = coef.size == n_features if binary else coef.shape == (n_columns, n_features)
+        if not fits:
             raise ValueError(
                 f"coef_init has shape {np.shape(coef_init)}; expected "
                 f"{(n_columns, n_features)}."
             )
+        coef = coef.reshape(n_columns, n_features)
     if intercept_init is None:
         intercept = np.zeros(n_columns, dtype=np.float64)
     else:
         # Rounded to the data's dtype first, as scikit-learn stores it, then held in
         # float64 as the fitted intercept_ is.
-        intercept = np.array(intercept_init, dtype=dtype).astype(np.float64).reshape(-1)
-        if intercept.shape != (n_columns,):
+        intercept = np.array(intercept_init, dtype=dtype).astype(np.float64)
+        if intercept.shape not in ([(), (1,)] if binary else [(n_columns,)]):
             raise ValueError(
                 f"intercept_init has shape {np.shape(intercept_init)}; expected "
                 f"({n_columns},)."
             )
+        intercept = intercept.reshape(n_columns)
     return coef, intercept
 
 

@@ -68,26 +68,8 @@ class PerceptronFitting:
         X, y = self._validate_rows(X, y, reset=True)
         classes = np.unique(y)  # check_classification_targets has checked the labels
         n_columns = _n_columns(classes)
-        # A warm start continues from the fitted weights that are not given, each on
-        # its own (scikit-learn's rule): coef_init alone keeps the fitted intercept_.
-        warm = (self.warm_start and hasattr(self, "coef_")
-                and (coef_init is None or intercept_init is None))
-        if warm and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"warm_start=True needs the same classes as the fitted model, "
-                f"{self.classes_.tolist()}, but y has classes {classes.tolist()}; set "
-                "warm_start=False to fit a new model."
-            )
-        if warm and X.shape[1] != self.coef_.shape[1]:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.coef_.shape[1]} features as input: warm_start=True continues "
-                "from the fitted coef_; set warm_start=False to fit a new model."
-            )
-        if warm and coef_init is None:
-            coef_init = data.dense_coef(self.coef_)
-        if warm and intercept_init is None:
-            intercept_init = self.intercept_
+        coef_init, intercept_init, warm = self._warm_start_weights(
+            classes, X.shape[1], coef_init, intercept_init)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True,
             allow_all_zero_weights=self.early_stopping,
@@ -101,6 +83,28 @@ class PerceptronFitting:
         rows = data.make_rows(X, _codes(y, classes), sample_weight, validation)
         return self._train(rows, self._class_weight(classes, y), classes, start, seeds,
                            hooks=hooks)
+
+    def _warm_start_weights(self, classes, n_features, coef_init, intercept_init):
+        """``(coef_init, intercept_init, warm)``: a warm start takes each initial weight
+        that is not given from the fit, on its own (scikit-learn's rule: ``coef_init``
+        alone keeps the fitted ``intercept_``); ``warm`` says whether any was taken."""
+        fitted = self.warm_start and hasattr(self, "coef_")
+        take_coef, take_intercept = fitted and coef_init is None, fitted and intercept_init is None
+        if (take_coef or take_intercept) and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"warm_start=True needs the same classes as the fitted model, "
+                f"{self.classes_.tolist()}, but y has classes {classes.tolist()}; set "
+                "warm_start=False to fit a new model."
+            )
+        if take_coef and n_features != self.coef_.shape[1]:
+            raise ValueError(
+                f"X has {n_features} features, but {type(self).__name__} is expecting "
+                f"{self.coef_.shape[1]} features as input: warm_start=True continues "
+                "from the fitted coef_; set warm_start=False to fit a new model."
+            )
+        coef_init = data.dense_coef(self.coef_) if take_coef else coef_init
+        intercept_init = self.intercept_ if take_intercept else intercept_init
+        return coef_init, intercept_init, take_coef or take_intercept
 
     @transactional
     def _partial_fit(self, X, y, classes, sample_weight):

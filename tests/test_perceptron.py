@@ -228,6 +228,47 @@ def test_warm_start_takes_each_missing_initial_weight_from_the_fit(target, given
     np.testing.assert_array_equal(fitted[1].intercept_, fitted[0].intercept_)
 
 
+@pytest.mark.parametrize("target", [Y_BIN, Y_MC], ids=["binary", "multiclass"])
+def test_initial_weight_shapes_are_accepted_and_refused_as_sklearn(target):
+    # Oracle: scikit-learn's Perceptron on every shape, accepting the same ones (then
+    # the same fit) and refusing the others with a ValueError.
+    n_features = X_MC.shape[1]
+    n_columns = 1 if len(np.unique(target)) == 2 else 3
+    shapes = {"coef_init": [(n_columns, n_features), (n_features,), (n_features, 1),
+                            (n_columns + 1, n_features), (n_features + 1,)],
+              "intercept_init": [(n_columns,), (), (1,), (n_columns, 1), (1, n_columns),
+                                 (n_columns + 1,)]}
+    rng = np.random.default_rng(0)
+    for name, candidates in shapes.items():
+        for shape in candidates:
+            value = rng.normal(size=shape)
+            outcomes = []
+            for Estimator in (Perceptron, PerceptronClassifier):
+                try:
+                    model = Estimator(max_iter=2, tol=None).fit(
+                        X_MC, target, **{name: value.copy()})
+                    outcomes.append((model.coef_, model.intercept_))
+                except ValueError:
+                    outcomes.append(None)
+            assert (outcomes[0] is None) == (outcomes[1] is None), (name, shape)
+            if outcomes[0] is not None:
+                for ours, theirs in zip(outcomes[1], outcomes[0], strict=True):
+                    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_warm_start_with_coef_init_for_other_features_keeps_the_intercept():
+    # The fitted coef_ is not used when coef_init is given, so its width does not matter
+    # (scikit-learn's Perceptron, the oracle, accepts this too).
+    X_more = np.hstack([X_MC, X_MC[:, :3]])
+    coef_init = np.random.default_rng(1).normal(size=(3, X_more.shape[1]))
+    fitted = []
+    for Estimator in (Perceptron, PerceptronClassifier):
+        model = Estimator(warm_start=True, max_iter=2, tol=None).fit(X_MC, Y_MC)
+        fitted.append(model.fit(X_more, Y_MC, coef_init=coef_init.copy()))
+    np.testing.assert_array_equal(fitted[1].coef_, fitted[0].coef_)
+    np.testing.assert_array_equal(fitted[1].intercept_, fitted[0].intercept_)
+
+
 def test_warm_start_refuses_an_intercept_init_of_the_wrong_shape():
     model = PerceptronClassifier(warm_start=True, max_iter=2).fit(X_MC, Y_MC)
     before = pickle.dumps(model)
