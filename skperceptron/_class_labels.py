@@ -106,9 +106,14 @@ class ClassLabelsMixin:
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self._target_kind == "multilabel":
-            if y.ndim != 2 or y.shape[1] != len(self.classes_):
-                raise ValueError("y_val must be an indicator matrix like y.")
+            if y.ndim != 2 or y.shape[1] != len(self.classes_) or not np.isin(y, (0, 1)).all():
+                raise ValueError(
+                    f"y_val must be an indicator matrix like y: {len(self.classes_)} "
+                    f"columns of 0 and 1; got shape {y.shape}."
+                )
         else:
+            if y.ndim != 1:
+                raise ValueError(f"y_val must be 1-D like y; got shape {y.shape}.")
             unknown = np.setdiff1d(unique_labels(y), self.classes_)
             if unknown.size:
                 raise ValueError(

@@ -45,7 +45,8 @@ def explicit_validation_set(estimator, X_val, y_val, sample_weight_val, data):
         X_val = validate_input(estimator, X_val, dtype=data.dtype, reset=False)
     if ops is not None:
         X_val = ops.asarray(X_val)
-    Y_val = estimator._encode_validation_targets(to_host(y_val), data.dtype, data.Y.shape[1])
+    with _naming("y_val"):
+        Y_val = estimator._encode_validation_targets(to_host(y_val), data.dtype, data.Y.shape[1])
     if Y_val.shape[0] != X_val.shape[0]:
         raise ValueError(
             "X_val and y_val have different numbers of samples: %d and %d."
@@ -64,6 +65,8 @@ def _naming(argument):
     try:
         yield
     except ValueError as error:
+        if argument in str(error):  # the message names it already
+            raise
         raise ValueError(f"{argument}: {error}") from error
 
 

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import check_array, column_or_1d
 
 from ._base import BaseMultilayerPerceptron, stochastic_solver
 from ._docs import fill_doc
@@ -162,7 +162,9 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         return self._check_poisson_targets(np.asarray(y, dtype=dtype).reshape(len(y), -1), "y")
 
     def _encode_validation_targets(self, y, dtype, n_outputs):
-        y = np.asarray(y, dtype=dtype)
+        y = check_array(y, ensure_2d=False, dtype=dtype, input_name="y_val")
+        if y.ndim > 2:
+            raise ValueError(f"y_val must be 1-D or 2-D like y; got shape {y.shape}.")
         Y = y.reshape(len(y), -1)
         if Y.shape[1] != n_outputs:
             raise ValueError("y_val has %d outputs, the model has %d." % (Y.shape[1], n_outputs))

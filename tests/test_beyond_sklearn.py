@@ -451,6 +451,37 @@ def test_validation_set_errors_name_the_validation_argument(digits, bad, argumen
     assert pickle.dumps(model) == before
 
 
+@pytest.mark.parametrize("case", ["binary-2d", "multiclass-2d", "multiclass-nan",
+                                  "multilabel-2", "regressor-nan", "regressor-3d"])
+def test_bad_y_val_is_refused_by_name_and_keeps_the_model(case):
+    # Each malformed y_val gets a ValueError that names y_val (not a numpy broadcast or
+    # index error), and the fitted model is left as it was.
+    from sklearn.datasets import make_multilabel_classification
+
+    kind, problem = case.split("-")
+    X, y = make_classification(80, 5, n_informative=3, n_classes=3, random_state=0)
+    Estimator = MLPRegressor if kind == "regressor" else MLPClassifier
+    if kind == "binary":
+        y = (y > 0).astype(int)
+    elif kind == "multilabel":
+        X, y = make_multilabel_classification(80, 5, n_classes=3, random_state=0)
+    elif kind == "regressor":
+        y = X @ np.arange(5.0)
+    y_val = {"2d": lambda v: np.stack([v, v], axis=1),
+             "nan": lambda v: np.where(np.arange(len(v)) == 3, np.nan, v),
+             "2": lambda v: 2 * v,
+             "3d": lambda v: v.reshape(len(v), 1, 1)}[problem](y[60:].astype(float))
+    model = Estimator(hidden_layer_sizes=(4,), max_iter=2, early_stopping=True,
+                      warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    before = pickle.dumps(model)
+    with pytest.raises(ValueError, match="y_val"):
+        model.fit(X[:60], y[:60], X_val=X[60:], y_val=y_val)
+    assert pickle.dumps(model) == before
+
+
 def test_class_weight_enters_the_validation_score(digits):
     X, y = _head(digits, 600)
     w = {c: (5.0 if c == 0 else 1.0) for c in range(10)}
