@@ -215,15 +215,23 @@ def _classifier_shapes(operator):
         label_type = Int64TensorType([n])
     operator.outputs[0].type = label_type
     float_type = _float_type(operator.inputs[0])
-    if _zipmap_on(operator.scope_inst, operator.raw_operator, labels):
+    if _feeds_zipmap(operator):
         float_type = FloatTensorType  # ONNX's ZipMap takes float32 only
     operator.outputs[1].type = float_type([n, len(labels.classes)])
 
 
-def _zipmap_on(scope, model, labels):
-    options = scope.get_options(model, {"zipmap": True})
-    # "columns" splits the tensor with ArrayFeatureExtractor, which takes float64 too.
-    return labels.kind != "multilabel" and options["zipmap"] is True
+def _feeds_zipmap(operator):
+    """Whether skl2onnx's classifier parser put a ZipMap after this operator's
+    probabilities. The zipmap option alone does not say: inside a meta-estimator
+    (stacking, one-vs-rest, bagging, calibration) no ZipMap follows, and the enclosing
+    converter expects probabilities in the graph's own float type. (zipmap='columns'
+    splits the tensor with ArrayFeatureExtractor, which takes float64 too.)"""
+    probabilities = operator.outputs[1].onnx_name
+    return any(
+        other.type == "SklearnZipMap"
+        and any(v.onnx_name == probabilities for v in other.inputs)
+        for other in operator.scope_inst.operators.values()
+    )
 
 
 def _regressor_shapes(operator):
@@ -244,9 +252,9 @@ def _graph_and_input(scope, operator, container):
     return g, x
 
 
-def _emit(g, operator, label, scores, labels):
+def _emit(g, operator, label, scores):
     g.op("Identity", label, out=operator.outputs[0].full_name)
-    if g.is_double and _zipmap_on(g.container, operator.raw_operator, labels):
+    if g.is_double and _feeds_zipmap(operator):
         scores = g.op("Cast", scores, to=TensorProto.FLOAT)
     g.op("Identity", scores, out=operator.outputs[1].full_name)
 
@@ -271,7 +279,7 @@ def _convert_mlp_classifier(scope, operator, container):
             proba = two_columns(g, g.op("Sub", g.const(1.0), p), p)
     if raw_scores:
         proba = two_columns(g, g.op("Neg", z), z) if kind == "binary" else z
-    _emit(g, operator, label, proba, spec.labels)
+    _emit(g, operator, label, proba)
 
 
 def _convert_perceptron(scope, operator, container):
@@ -290,7 +298,7 @@ def _convert_perceptron(scope, operator, container):
     else:
         label = gather_labels(g, spec.labels.classes, g.op("ArgMax", s, axis=1, keepdims=0))
         proba, scores = g.op("Softmax", scaled, axis=1), s
-    _emit(g, operator, label, scores if raw_scores else proba, spec.labels)
+    _emit(g, operator, label, scores if raw_scores else proba)
 
 
 def _convert_mlp_regressor(scope, operator, container):

@@ -341,6 +341,31 @@ def test_plain_skl2onnx_converts_a_pipeline_with_zipmap(final, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("wrapper", ["stacking", "one-vs-rest", "bagging", "calibrated"])
+@pytest.mark.parametrize("inner", ["mlp", "perceptron"])
+def test_inside_skl2onnx_meta_estimators_in_the_graphs_float_type(inner, wrapper, dtype):
+    # No ZipMap follows an inner estimator: its probabilities stay in the graph's float
+    # type, as scikit-learn's own MLP's do (a float32 cast made float64 graphs invalid
+    # or 3e-8 off). Oracle: the wrapper's predict_proba in Python.
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import BaggingClassifier, StackingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X, y = _random_classification(dtype)
+    base = (MLPClassifier((5,), max_iter=50, random_state=0) if inner == "mlp"
+            else PerceptronClassifier(random_state=0))
+    model = {"stacking": lambda: StackingClassifier([("a", base)], LogisticRegression()),
+             "one-vs-rest": lambda: OneVsRestClassifier(base),
+             "bagging": lambda: BaggingClassifier(base, n_estimators=3, random_state=0),
+             "calibrated": lambda: CalibratedClassifierCV(base, cv=3)}[wrapper]().fit(X, y)
+    onx = skl2onnx.to_onnx(model, X[:1], options={id(model): {"zipmap": False}})
+    out = sko.run_onnx(onx, X)
+    assert out["probabilities"].dtype == dtype
+    assert _error(out["probabilities"], model.predict_proba(X)) <= RTOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_helper_pipelines_of_all_three_estimators(dtype):
     Xc, yc = _data(load_breast_cancer, dtype)
     Xr, yr = _data(load_diabetes, dtype)
