@@ -9,8 +9,11 @@ import onnxruntime
 from scipy import sparse
 from sklearn.base import is_classifier
 
-# Default tolerances of check_onnx, by the graph's float type.
-RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5}
+# Default tolerances of check_onnx, by the graph's float type. A float32 graph's sums
+# run in another order than numpy's BLAS; their round-off grows with the inputs' scale
+# (standardized data: <= 5.2e-6 measured; unscaled breast cancer: 1.75e-5), while a
+# wrong graph is off by far more than 1e-4.
+RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-4}
 
 
 class OnnxMismatchError(RuntimeError):
@@ -150,7 +153,7 @@ def check_onnx(onnx_model, model, X, *, raw_scores=False, rtol=None):
         Whether the graph's second output holds decision scores, not probabilities.
     rtol : float, default=None
         Largest allowed ``max |onnx - python| / max(|python|, 1)``; None uses 1e-12
-        for float64 graphs and 1e-5 for float32 graphs.
+        for float64 graphs and 1e-4 for float32 graphs.
 
     Returns
     -------

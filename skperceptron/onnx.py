@@ -379,7 +379,7 @@ def to_onnx(model, X_sample, *, check=True, options=None, target_opset=None, rto
     target_opset : int, default=None
         ONNX opset; None is skl2onnx's latest tested opset.
     rtol : float, default=None
-        Tolerance of the check; None is 1e-12 for float64 and 1e-5 for float32 graphs.
+        Tolerance of the check; None is 1e-12 for float64 and 1e-4 for float32 graphs.
 
     Returns
     -------

@@ -399,6 +399,16 @@ def test_dataframe_sample_gives_one_input_of_its_dtype():
 
 
 # ------------------------------------------------- check, errors, dropout
+def test_default_check_passes_a_float32_model_of_unscaled_data():
+    # Unscaled breast cancer (features up to ~4000): the float32 graph's round-off
+    # exceeds 1e-5 (1.75e-5 measured), which the default check must not call a mismatch.
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X.astype(np.float32)
+    model = MLPClassifier((32,), max_iter=100, random_state=6).fit(X, y)
+    onx = sko.to_onnx(model, X)  # check=True by default
+    np.testing.assert_array_equal(_run(onx, X)["label"], model.predict(X))
+
+
 def test_check_raises_when_the_graph_disagrees():
     X, y = _data(load_breast_cancer, np.float64)
     model = MLPClassifier((8,), solver="lbfgs", max_iter=40, random_state=0).fit(X, y)
