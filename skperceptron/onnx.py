@@ -111,13 +111,18 @@ class Linear:
 
 def _label_values(classes):
     classes = np.asarray(classes)
-    if classes.dtype.kind in "biu":
-        return classes.astype(np.int64)
-    if classes.dtype.kind == "f":
-        if not np.array_equal(classes, np.round(classes)):
+    if classes.dtype.kind in "biuf":
+        if classes.dtype.kind == "f" and not np.array_equal(classes, np.round(classes)):
             raise ValueError(
                 f"ONNX labels are int64 or strings; classes_ {classes} are floats that "
                 "are not integers. Fit with integer or string labels."
+            )
+        int64 = np.iinfo(np.int64)
+        if classes.size and not (int64.min <= classes.min() and classes.max() <= int64.max):
+            raise ValueError(
+                f"ONNX labels are int64 or strings; classes_ {classes} lie outside "
+                "int64's range (they would wrap around). Fit with smaller integer or "
+                "string labels."
             )
         return classes.astype(np.int64)
     if classes.dtype.kind in "UO" and all(isinstance(c, str) for c in classes):

@@ -450,6 +450,12 @@ def test_clear_errors_for_what_cannot_be_converted():
     as_float.classes_ = as_float.classes_ + 0.5
     with pytest.raises(ValueError, match="not integers"):
         sko.to_onnx(as_float, X)
+    # uint64 labels from 2**63 on would wrap to negative int64 labels: refused, also on
+    # skl2onnx's own path (which has no check to catch a wrong graph).
+    for estimator in (MLPClassifier((4,), max_iter=5), PerceptronClassifier()):
+        huge = estimator.fit(X, y.astype(np.uint64) + np.uint64(2**63))
+        with pytest.raises(ValueError, match="outside int64's range"):
+            skl2onnx.to_onnx(huge, X[:1])
     Xm, Ym = make_multilabel_classification(50, 5, n_classes=3, random_state=0)
     multilabel = MLPClassifier((4,), max_iter=5).fit(Xm, Ym)
     with pytest.raises(ValueError, match="multilabel"):
