@@ -247,7 +247,17 @@ def _regressor_shapes(operator):
 
 
 # ------------------------------------------------------------- converters
+# Equal and Where on floats (the careful log1p/expm1 of softplus and elu), ArgMax's
+# keepdims on every type: opset 11 is the oldest the graphs are written for.
+MIN_OPSET = 11
+
+
 def _graph_and_input(scope, operator, container):
+    if container.target_opset < MIN_OPSET:
+        raise ValueError(
+            f"{type(operator.raw_operator).__name__}'s ONNX graph needs opset "
+            f"{MIN_OPSET} or later; target_opset is {container.target_opset}."
+        )
     variable = operator.inputs[0]
     double = not isinstance(variable.type, FloatTensorType)
     g = Graph(scope, container, np.float64 if double else np.float32)

@@ -151,6 +151,16 @@ def test_older_opsets(target_opset):
     assert max(o.version for o in onx.opset_import if o.domain == "") <= target_opset
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_opsets_before_11_are_refused_by_name(dtype):
+    # ONNX's Equal takes floats from opset 11 on; softplus and elu compare floats.
+    X, y = _data(load_breast_cancer, dtype)
+    model = MLPClassifier((4,), activation="softplus", max_iter=5, random_state=0).fit(X, y)
+    for target_opset in (9, 10):
+        with pytest.raises(ValueError, match="needs opset 11 or later"):
+            sko.to_onnx(model, X, target_opset=target_opset)
+
+
 def test_the_converter_knows_every_activation_and_link():
     # A new activation or loss link fails here until the converter knows it.
     from skperceptron._onnx_graph import ACTIVATIONS as GRAPH_ACTIVATIONS
