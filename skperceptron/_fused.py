@@ -194,8 +194,10 @@ def take_rows(X, rows, out):
 def subtract_row_max(Z, out):
     """``z_max = Z.max(axis=1, keepdims=True)``, ``out[...] = Z - z_max``; returns z_max.
 
-    The shift of a softmax; the kernel does both in one pass (bitwise the same ``out``;
-    see ``_kernels.subtract_row_max`` on the sign of a zero maximum)."""
+    The shift of a softmax; the kernel does both in one pass, bitwise numpy's ``out``
+    except where a row's maximum is a zero: the kernel's may carry the other sign than
+    ``np.max``'s, and ``-0.0`` entries of such a row then come out ``+0.0`` (their
+    exponential is 1 either way; see ``_kernels.subtract_row_max``)."""
     if _matrices(Z, out) and Z.shape == out.shape and Z.shape[1] > 0:
         z_max = np.empty((Z.shape[0], 1), Z.dtype)
         _kernels.subtract_row_max(Z, out, z_max[:, 0])
