@@ -114,7 +114,13 @@ class ClassLabelsMixin:
         else:
             if y.ndim != 1:
                 raise ValueError(f"y_val must be 1-D like y; got shape {y.shape}.")
-            unknown = np.setdiff1d(unique_labels(y), self.classes_)
+            try:
+                unknown = np.setdiff1d(unique_labels(y), self.classes_)
+            except TypeError as error:  # NaN, None or pd.NA among string labels
+                raise ValueError(
+                    f"y_val has labels that cannot be compared with classes_ "
+                    f"{self.classes_} ({error}); missing values are not labels."
+                ) from error
             if unknown.size:
                 raise ValueError(
                     f"y_val has labels {unknown} that are not in classes_ {self.classes_}."

@@ -162,7 +162,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         return self._check_poisson_targets(np.asarray(y, dtype=dtype).reshape(len(y), -1), "y")
 
     def _encode_validation_targets(self, y, dtype, n_outputs):
-        y = check_array(y, ensure_2d=False, dtype=dtype, input_name="y_val")
+        # C order, as the training targets are: the R^2 sums then run in one order.
+        y = check_array(y, ensure_2d=False, dtype=dtype, order="C", input_name="y_val")
         if y.ndim > 2:
             raise ValueError(f"y_val must be 1-D or 2-D like y; got shape {y.shape}.")
         Y = y.reshape(len(y), -1)

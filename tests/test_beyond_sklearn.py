@@ -452,7 +452,8 @@ def test_validation_set_errors_name_the_validation_argument(digits, bad, argumen
 
 
 @pytest.mark.parametrize("case", ["binary-2d", "multiclass-2d", "multiclass-nan",
-                                  "multilabel-2", "regressor-nan", "regressor-3d"])
+                                  "strings-nan", "strings-none", "multilabel-2",
+                                  "regressor-nan", "regressor-3d"])
 def test_bad_y_val_is_refused_by_name_and_keeps_the_model(case):
     # Each malformed y_val gets a ValueError that names y_val (not a numpy broadcast or
     # index error), and the fitted model is left as it was.
@@ -467,10 +468,15 @@ def test_bad_y_val_is_refused_by_name_and_keeps_the_model(case):
         X, y = make_multilabel_classification(80, 5, n_classes=3, random_state=0)
     elif kind == "regressor":
         y = X @ np.arange(5.0)
+    elif kind == "strings":  # object labels: a missing value cannot be sorted with them
+        y = np.array(["a", "b", "c"], dtype=object)[y]
+    missing = {"nan": np.nan, "none": None}.get(problem)
     y_val = {"2d": lambda v: np.stack([v, v], axis=1),
-             "nan": lambda v: np.where(np.arange(len(v)) == 3, np.nan, v),
+             "nan": lambda v: np.where(np.arange(len(v)) == 3, missing, v),
+             "none": lambda v: np.where(np.arange(len(v)) == 3, missing, v),
              "2": lambda v: 2 * v,
-             "3d": lambda v: v.reshape(len(v), 1, 1)}[problem](y[60:].astype(float))
+             "3d": lambda v: v.reshape(len(v), 1, 1)}[problem](
+                 y[60:] if kind == "strings" else y[60:].astype(float))
     model = Estimator(hidden_layer_sizes=(4,), max_iter=2, early_stopping=True,
                       warm_start=True, random_state=0)
     with warnings.catch_warnings():
@@ -480,6 +486,25 @@ def test_bad_y_val_is_refused_by_name_and_keeps_the_model(case):
     with pytest.raises(ValueError, match="y_val"):
         model.fit(X[:60], y[:60], X_val=X[60:], y_val=y_val)
     assert pickle.dumps(model) == before
+
+
+def test_a_fortran_ordered_y_val_scores_as_a_c_ordered_one():
+    # R^2 of two outputs sums in memory order: a DataFrame's (Fortran-ordered) y_val
+    # scored 1 ulp off the same values in C order. Oracle: the C-ordered fit.
+    rng = np.random.RandomState(0)
+    X, X_val = rng.randn(60, 4), rng.randn(15, 4)
+    y, y_val = (np.c_[A @ [1, 2, 3, 4.0], -(A @ [1, 2, 3, 4.0])] for A in (X, X_val))
+    params = dict(hidden_layer_sizes=(5,), early_stopping=True, max_iter=5, random_state=0,
+                  n_iter_no_change=2)
+    fits = [_quiet_fit(MLPRegressor(**params), X, y, X_val=X_val, y_val=v)
+            for v in (y_val, np.asfortranarray(y_val))]
+    assert fits[0].validation_scores_ == fits[1].validation_scores_
+
+
+def _quiet_fit(model, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(*args, **kwargs)
 
 
 def test_class_weight_enters_the_validation_score(digits):
