@@ -19,11 +19,15 @@
   more: two OpenMP threads beside two BLAS threads measured 3.65x slower.
 
 The limit only ever lowers the thread count, so a user's own ``threadpool_limits`` still
-rules. Prediction is never limited. BLAS's thread count belongs to the process, not to a
-thread: while any L-BFGS fit with small products runs, fits running beside it in other
-threads (a threading joblib backend, a multi-threaded Dask worker) get one BLAS thread
-too. The limit is shared: the first of such fits sets it, the last to end restores the
-setting the first found.
+rules. Prediction is never limited. The limit is set from the main thread only:
+threadpoolctl's limits are reliable there alone (its README says so). With OpenBLAS's
+pthreads build (0.3.31 here) a limit set from a worker thread after one set in the main
+thread read back unchanged, and one restored from another thread than the one that set
+it could stay set: overlapping L-BFGS fits of a threading joblib search left the whole
+process on one BLAS thread in 2 of 5 runs (an independent check, 2026-12-03). Fits in
+worker threads (a threading joblib backend, a multi-threaded Dask worker) therefore run
+on the caller's setting. In the main thread the limit is shared by nested fits (a fit
+started from a callback): the first sets it, the last to end restores it.
 """
 
 import threading
@@ -43,11 +47,14 @@ def full_batch_thread_limit(rows, layer_units):
     ``rows`` is the number of rows of one block of the full-batch objective;
     ``layer_units`` the layer widths. (Minibatch fits run under no limit of ours.)
     """
-    global _controller
     largest = rows * max(i * o for i, o in zip(layer_units[:-1], layer_units[1:], strict=True))
-    if largest >= SMALL_GEMM_MULTIPLY_ADDS:
+    if largest >= SMALL_GEMM_MULTIPLY_ADDS or not _in_main_thread():
         return nullcontext()
     return _one_blas_thread()
+
+
+def _in_main_thread():
+    return threading.current_thread() is threading.main_thread()
 
 
 @contextmanager

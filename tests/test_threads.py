@@ -94,6 +94,36 @@ def test_lbfgs_fits_follow_the_full_batch_rule(monkeypatch, small):
     assert seen and set(seen) == ({(1,) * len(before)} if small else {before})
 
 
+def test_lbfgs_fits_in_worker_threads_leave_the_limits_alone(monkeypatch):
+    # threadpoolctl's limits hold only when set and restored from the main thread; a
+    # threaded search whose fits set and restored them from workers left the process
+    # on one BLAS thread (OpenBLAS pthreads). Worker-thread fits never touch them: no
+    # limit call at all, and the process's setting is the same afterwards.
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    from threadpoolctl import ThreadpoolController
+
+    from skperceptron import MLPClassifier
+
+    calls = []
+    original = ThreadpoolController.limit
+    monkeypatch.setattr(ThreadpoolController, "limit",
+                        lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    X, y = np.random.default_rng(0).normal(size=(64, 5)), np.arange(64) % 2
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        calls.clear()
+        with ThreadPoolExecutor(2) as pool:
+            fits = [pool.submit(MLPClassifier((4,), solver="lbfgs", max_iter=3).fit, X, y)
+                    for _ in range(4)]
+            assert all(f.result().n_iter_ >= 1 for f in fits)
+        assert calls == []
+        assert _blas_threads() == before
+        MLPClassifier((4,), solver="lbfgs", max_iter=3).fit(X, y)  # the main thread's
+        assert len(calls) == 1 and _blas_threads() == before
+
+
 def test_compiled_kernels_run_on_one_openmp_thread_in_a_fit(monkeypatch):
     # docs/scaling.rst: the optimizer kernels run on one thread beside BLAS, also when
     # OpenMP would allow more and the parameters are many enough to split.
