@@ -37,7 +37,6 @@ from threadpoolctl import ThreadpoolController
 
 SMALL_GEMM_MULTIPLY_ADDS = 10**8
 _controller = None
-_lock = threading.Lock()
 _shared = {"limiter": None, "fits": 0}  # the one-thread limit and the fits under it
 
 
@@ -59,19 +58,18 @@ def _in_main_thread():
 
 @contextmanager
 def _one_blas_thread():
-    """threadpoolctl's one-thread BLAS limit, shared by concurrent fits (each fit
-    restoring what it found would leave the process at one thread when two overlap)."""
+    """threadpoolctl's one-thread BLAS limit, shared by nested fits of the main thread
+    (each restoring what it found would leave the inner one's limit behind). Entered
+    from the main thread only, so no lock guards the count."""
     global _controller
-    with _lock:
-        if not _shared["fits"]:
-            if _controller is None:  # inspecting the loaded libraries costs ~ms
-                _controller = ThreadpoolController()
-            _shared["limiter"] = _controller.limit(limits=1, user_api="blas")
-        _shared["fits"] += 1
+    if not _shared["fits"]:
+        if _controller is None:  # inspecting the loaded libraries costs ~ms
+            _controller = ThreadpoolController()
+        _shared["limiter"] = _controller.limit(limits=1, user_api="blas")
+    _shared["fits"] += 1
     try:
         yield
     finally:
-        with _lock:
-            _shared["fits"] -= 1
-            if not _shared["fits"]:
-                _shared["limiter"].restore_original_limits()
+        _shared["fits"] -= 1
+        if not _shared["fits"]:
+            _shared["limiter"].restore_original_limits()
