@@ -28,7 +28,8 @@ _MAX_ITER = 40
 _LOG_TINY = math.log(np.finfo(np.float64).tiny)
 _LOG_HUGE = math.log(np.finfo(np.float64).max)
 _RTOL = 1e-4  # precision of log(beta) = precision of log(T)
-_GTOL = 1e-5  # derivative of the mean log loss in log(beta) counted as zero
+_GTOL = 1e-5  # loss above the minimum counted as zero, bounded by convexity (below)
+_DECREMENT = 1e-10  # loss decrease a Newton step still promises, counted as zero
 _STEP_TOL = 1e-2  # a Newton step this small (relative) is the last one, if the one
 _CONVERGING = 0.2  # before it moved beta by less than this (Newton converging)
 
@@ -216,12 +217,12 @@ def _minimise(problem):
     Left of the minimum, where the loss flattens towards a line, the Newton step in
     beta falls short and the one in log(beta) overshoots; their geometric mean is taken
     there (3-4 passes instead of 5-7 on perceptron scores). A step that leaves the
-    bracket is replaced by a geometric bisection. Stops once
-    ``|dL / dlog(beta)| < _GTOL`` (the loss is flat there), the bracket is narrower
-    than ``_RTOL`` in log(beta), or a Newton step inside the bracket moves beta by less
-    than ``_STEP_TOL`` (relative): that step is returned without another evaluation,
-    since Newton's error after it is of the order
-    of its square (below 1e-4 relative), which saves a vectorised pass.
+    bracket is replaced by a geometric bisection. Stops once the loss is provably
+    within ``_GTOL`` of its minimum or a Newton step promises less than ``_DECREMENT``
+    (:func:`_close_enough`), the bracket is narrower than ``_RTOL`` in log(beta), or a
+    Newton step inside the bracket moves beta by less than ``_STEP_TOL`` (relative):
+    that step is returned without another evaluation, since Newton's error after it is
+    of the order of its square (below 1e-4 relative), which saves a vectorised pass.
     """
     lo, hi = math.exp(-LOG_RANGE), math.exp(LOG_RANGE)
     beta, last = 1.0, math.inf  # last: the previous step's relative size
@@ -231,7 +232,7 @@ def _minimise(problem):
             hi = beta
         else:
             lo = beta
-        if abs(grad) * beta < _GTOL or hi <= lo * (1.0 + _RTOL):
+        if _close_enough(beta, grad, curvature) or hi <= lo * (1.0 + _RTOL):
             break
         step = beta - grad / curvature if curvature > 0 else math.nan
         bend = grad * beta + curvature * beta * beta  # d2L / dlog(beta)2
@@ -247,6 +248,20 @@ def _minimise(problem):
             return float(step)  # converged: its error is of the order of the step squared
         beta, last = step, move
     return float(beta)
+
+
+def _close_enough(beta, grad, curvature):
+    """Whether the search may stop at ``beta``.
+
+    With ``grad >= 0`` the minimum lies in ``(0, beta]`` and convexity bounds the loss
+    above it by ``grad * beta``. With ``grad < 0`` no such bound exists: on the flat
+    left end (``beta`` near 0, nearly uniform probabilities) ``grad * beta`` is tiny
+    far from the minimum, so there only Newton's decrement ``grad^2 / (2 curvature)``
+    (the decrease its step predicts) may stop the search.
+    """
+    if grad >= 0 and grad * beta < _GTOL:
+        return True
+    return curvature > 0 and grad * grad < 2.0 * _DECREMENT * curvature
 
 
 def _bounded_temperature(scale, beta):

@@ -175,3 +175,27 @@ def test_platt_targets_keep_separable_scores_from_collapsing(kind):
                            bounds=(-10, 10), method="bounded", options={"xatol": 1e-11})
     np.testing.assert_allclose(soft, np.exp(best.x), rtol=1e-3)
     assert soft > 10 * hard
+
+
+@pytest.mark.parametrize("platt_targets", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3, 5])
+@pytest.mark.parametrize("seed", range(6))
+def test_weak_scores_are_not_stopped_on_the_flat_left_end(seed, n_classes, platt_targets):
+    # Scores that carry little signal: the minimiser is a large T, and the search passes
+    # through tiny beta (nearly uniform probabilities), where the loss is flat in
+    # log(beta) although the minimum is far to the right.
+    rng = np.random.RandomState(100 + seed)
+    n = 500
+    y = rng.randint(n_classes, size=n)
+    if n_classes == 2:
+        scores = 0.2 * (2 * y - 1) + rng.randn(n)
+    else:
+        scores = rng.randn(n, n_classes)
+        scores[np.arange(n), y] += 0.3
+    w = np.ones(n)
+    oracle = _smoothed_log_loss_of_log_t if platt_targets else _log_loss_of_log_t
+    loss = oracle(scores, y, w)
+    best = minimize_scalar(loss, bounds=(-10, 20), method="bounded",
+                           options={"xatol": 1e-11})
+    T = fit_temperature(scores, y, platt_targets=platt_targets)
+    np.testing.assert_allclose(T, np.exp(best.x), rtol=1e-3)
