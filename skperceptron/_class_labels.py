@@ -41,7 +41,13 @@ class ClassLabelsMixin:
 
     def _set_classes(self, y, multilabel, classes):
         if multilabel:
-            self.classes_, self._target_kind = np.arange(y.shape[1]), "multilabel"
+            columns = np.arange(y.shape[1])
+            if classes is not None and not np.array_equal(unique_labels(classes), columns):
+                raise ValueError(
+                    f"`classes={unique_labels(classes)}` does not match the multilabel "
+                    f"`y`: its classes are its column indices {columns}."
+                )
+            self.classes_, self._target_kind = columns, "multilabel"
             return
         classes_ = unique_labels(y) if classes is None else unique_labels(classes)
         unseen = np.setdiff1d(unique_labels(y), classes_)
@@ -63,13 +69,6 @@ class ClassLabelsMixin:
                 "The type of target changed since the previous fit: it was %s, `y` is "
                 "now %s." % (self._target_kind, type_of_target(y))
             )
-        if multilabel:
-            if y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    "`y` has %d labels, the model was fitted with %d."
-                    % (y.shape[1], len(self.classes_))
-                )
-            return
         if classes is not None and not np.array_equal(
             unique_labels(classes), self.classes_
         ):
@@ -77,6 +76,13 @@ class ClassLabelsMixin:
                 f"`classes={unique_labels(classes)}` is not the same as on the last "
                 f"call to partial_fit, was: {self.classes_}."
             )
+        if multilabel:
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    "`y` has %d labels, the model was fitted with %d."
+                    % (y.shape[1], len(self.classes_))
+                )
+            return
         present = unique_labels(y)
         if self.warm_start and not incremental:
             if set(present) != set(self.classes_):

@@ -165,7 +165,8 @@ class MLPClassifier(ClassifierMixin, ClassLabelsMixin, BaseMultilayerPerceptron)
             Non-negative sample weights.
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever appear. Required on the first call, may be
-            omitted afterwards; ``y`` need not contain all of them.
+            omitted afterwards; ``y`` need not contain all of them. For a
+            multilabel ``y`` they are its column indices, ``range(n_labels)``.
 
         Returns
         -------

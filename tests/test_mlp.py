@@ -375,6 +375,30 @@ def test_partial_fit_classes_contract():
         clf.partial_fit(X, y, classes=["a", "b", "c"])
 
 
+def test_partial_fit_classes_of_a_multilabel_target_are_its_columns():
+    # A multilabel target's classes are its column indices, and a later call must
+    # repeat the first call's classes. scikit-learn's MLPClassifier refuses the first
+    # three wrong sets too; a superset it accepts, reporting 4 classes for 3 columns.
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 3)
+    Y = (X > 0).astype(int)
+    for wrong in (["a", "b", "c"], [5], [0, 1], [0, 1, 2, 3]):
+        with pytest.raises(ValueError, match="column indices"):
+            MLPClassifier(solver="sgd").partial_fit(X, Y, classes=wrong)
+        if len(wrong) <= 3:
+            with pytest.raises(ValueError):
+                SkMLPClassifier(solver="sgd").partial_fit(X, Y, classes=wrong)
+    clf = MLPClassifier(solver="sgd", random_state=0).partial_fit(X, Y, classes=[0, 1, 2])
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    coefs = [c.copy() for c in clf.coefs_]
+    with pytest.raises(ValueError, match="is not the same"):
+        clf.partial_fit(X, Y, classes=[0, 1])
+    for a, b in zip(clf.coefs_, coefs, strict=True):
+        np.testing.assert_array_equal(a, b)
+    clf.partial_fit(X, Y, classes=[2, 1, 0])  # the same classes, in any order
+    clf.partial_fit(X, Y)
+
+
 def test_partial_fit_refuses_early_stopping():
     X, y = _scaled(load_iris)
     clf = MLPClassifier((5,), early_stopping=True, max_iter=5, random_state=0)
@@ -427,6 +451,30 @@ def test_warm_start_that_switches_early_stopping_on_starts_its_validation_histor
     assert vars(fitted).keys() == vars(oracle).keys()
     for name, value in vars(oracle).items():
         assert pickle.dumps(getattr(fitted, name)) == pickle.dumps(value), name
+
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_warm_start_with_early_stopping_keeps_an_earlier_best_epoch(solver):
+    # A warm-started fit none of whose epochs beats the history's best validation score
+    # returns the best epoch's weights, which the first fit reached: the oracle is that
+    # first fit's model. (scikit-learn 1.9 returns the new fit's last epoch: its stored
+    # best weights alias coefs_, which the new fit trains in place.)
+    X = np.random.RandomState(0).normal(size=(40, 2))
+    y = (X[:, 0] > 0).astype(int)
+    params = dict(hidden_layer_sizes=(), solver=solver, early_stopping=True,
+                  warm_start=True, shuffle=False, learning_rate_init=0.1, random_state=0)
+    model = _quiet(lambda: MLPClassifier(max_iter=30, **params).fit(X, y))
+    first = copy.deepcopy(model)
+    _quiet(lambda: model.set_params(max_iter=2).fit(X, y))
+    new_scores = model.validation_scores_[len(first.validation_scores_):]
+    assert new_scores and max(new_scores) <= first.best_validation_score_
+    assert model.best_validation_score_ == first.best_validation_score_
+    assert len(model.loss_curve_) > len(first.loss_curve_)  # the new fit did train
+    for a, b in zip(model.coefs_ + model.intercepts_, first.coefs_ + first.intercepts_,
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(model.predict_proba(X), first.predict_proba(X))
 
 
 def _accuracy(estimator, X, y):
