@@ -140,14 +140,15 @@ SHARED_ATTRIBUTES = """\
         Loss of each epoch ('sgd'/'adam').
 
     validation_scores_ : list of float or None
-        Validation score of each epoch with early stopping, else None.
+        Validation score of each epoch with early stopping, else None
+        ('sgd'/'adam').
 
     validation_loss_curve_ : list of float or None
         Validation loss (mean data loss, no penalty) of each epoch with early
-        stopping, else None.
+        stopping, else None ('sgd'/'adam').
 
     best_validation_score_ : float or None
-        Best validation score with early stopping, else None.
+        Best validation score with early stopping, else None ('sgd'/'adam').
 
     t_ : int
         Number of training samples seen by the stochastic solver.

@@ -28,7 +28,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             default='squared_error'
         'squared_error' is half the squared error summed over outputs and averaged
         over samples (scikit-learn's gradient; ``loss_`` is this value, so with
-        several outputs it is scikit-learn's ``loss_`` times ``n_outputs_``);
+        several outputs its data term is scikit-learn's times ``n_outputs_``, the
+        penalty the same);
         'poisson' is half the Poisson deviance with an exponential output, and
         requires ``y >= 0``; 'huber' is quadratic for residuals within
         ``huber_delta`` and linear beyond (robust to outliers); 'absolute_error' is
