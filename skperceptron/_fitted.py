@@ -197,11 +197,14 @@ class FittedStateMixin:
     def drop_training_state(self):
         """Drop what only continued training needs, for a compact deployment file.
 
-        Removes the optimizer's state (Adam's two moment vectors, SGD's velocity) and
-        the dropout generator's state, leaving the weights and the fitted attributes.
-        Predictions are unchanged; a later ``partial_fit`` or warm-started ``fit``
-        still works and starts the optimizer afresh (so it is no longer the exact
-        continuation it would have been).
+        Removes the optimizer's state (Adam's two moment vectors, SGD's velocity), the
+        dropout generator's state and a scorer object (not a scorer's name) kept to
+        compare a later fit's ``scoring`` with, leaving the weights and the fitted
+        attributes: the model then holds no objects of the user's code. Predictions are
+        unchanged; a later ``partial_fit`` or warm-started ``fit`` still works and
+        starts the optimizer afresh (so it is no longer the exact continuation it would
+        have been), and with such a scorer a warm-started ``fit`` with early stopping
+        starts its validation history afresh.
 
         Returns
         -------
@@ -211,6 +214,8 @@ class FittedStateMixin:
         check_is_fitted(self)
         self._optimizer_state = None
         self._dropout_rng_state = None
+        if not isinstance(getattr(self, "_history_scoring", None), str):
+            self._history_scoring = None
         return self
 
 

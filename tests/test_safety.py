@@ -728,6 +728,25 @@ def test_pickles_are_compact_and_training_state_can_be_dropped():
     assert slim._optimizer_state is not None
 
 
+def test_dropping_training_state_drops_a_scorer_object():
+    # A model fitted with a lambda scorer, whose scoring parameter was then unset, pickles
+    # after drop_training_state(): it no longer holds the user's function. A scorer's
+    # name is plain data and stays, so its validation history still continues.
+    X, y = make_classification(200, 5, random_state=0)
+    params = dict(hidden_layer_sizes=(6,), max_iter=3, early_stopping=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(scoring=lambda est, X, y: est.score(X, y), **params).fit(X, y)
+        named = MLPClassifier(scoring="accuracy", warm_start=True, **params).fit(X, y)
+    clf.set_params(scoring=None).drop_training_state()
+    pickle.loads(pickle.dumps(clf))
+    scores = list(named.validation_scores_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        named.drop_training_state().fit(X, y)
+    assert named.validation_scores_[:3] == scores and len(named.validation_scores_) == 6
+
+
 def test_perceptron_files_carry_no_duplicated_weights():
     X, y = make_classification(2000, 300, n_informative=20, random_state=0)
     for params in ({}, {"average": True}):
