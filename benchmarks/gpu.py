@@ -238,9 +238,10 @@ def speedup_cell(reference, values, target, rate=False):
 def print_table(backends, rows):
     """``rows``: (case, seconds per backend name, target, is a rate)."""
     cpu, devices = backends[0].name, [b.name for b in backends[1:]]
-    print("| case | " + " | ".join([cpu, *devices]) + " | "
-          + " | ".join(f"speed-up, {d} (target met?)" for d in devices) + " | target |")
-    print("|---" * (2 + 2 * len(devices)) + "|---|")
+    columns = ["case", cpu, *devices, *(f"speed-up, {d} (target met?)" for d in devices),
+               "target"]
+    print("| " + " | ".join(columns) + " |")
+    print("|---" * len(columns) + "|")
     for case, values, target, rate in rows:
         cells = [cell(values[name]) for name in [cpu, *devices]]
         ups = [speedup_cell(values[cpu], values[d], target, rate) for d in devices]

@@ -188,8 +188,15 @@ def numpy_adam_update(opt, theta, grad, buf):
     axpy(-lr, buf, theta)
 
 
-def _numpy_adam_step(self, theta, grad):
-    """``Adam.step`` replaced by :func:`numpy_adam_update`, with a reused scratch."""
+def _numpy_adam_step(self, theta, grad, l2=None):
+    """``Adam.step`` replaced by :func:`numpy_adam_update`, with a reused scratch; the L2
+    term the objective left to the step is added to ``grad`` in place first, by BLAS
+    ``axpy``, as the objective did before the one-pass kernel."""
+    if l2 is not None:
+        from scipy.linalg import blas
+
+        axpy = blas.saxpy if theta.dtype == np.float32 else blas.daxpy
+        axpy(theta[: l2.n], grad[: l2.n], a=l2.coef)
     buf = _SCRATCH.get(theta.shape + (theta.dtype,))
     if buf is None:
         buf = _SCRATCH.setdefault(theta.shape + (theta.dtype,), np.empty_like(theta))
