@@ -78,17 +78,27 @@ def step_products(X_b, W, A, D, G):
             np.matmul(D[i], W[i].T, out=D[i - 1])
 
 
+def _n_params(units):
+    return sum(i * o + o for i, o in zip(units[:-1], units[1:], strict=True))
+
+
+UNITS = [784, *HIDDEN, 10]
+N_PARAMS = _n_params(UNITS)
+# The kernel gives each OpenMP thread at least this many parameters (_kernels.pyx).
+MIN_PER_THREAD = 32768
+
+
 def oversubscription(threads, steps, dtype):
     """Seconds for ``steps`` minibatches of products + Adam kernel, OpenMP 1 or T threads."""
     rng = np.random.default_rng(0)
-    units = [784, *HIDDEN, 10]
+    units = UNITS
     normal = lambda *s: (0.05 * rng.standard_normal(s)).astype(dtype)
     X_b = normal(BATCH, 784)
     W = [normal(i, o) for i, o in zip(units[:-1], units[1:], strict=True)]
     A = [normal(BATCH, o) for o in units[1:]]
     D = [normal(BATCH, o) for o in units[1:]]
     G = [np.empty_like(w) for w in W]
-    n = sum(w.size for w in W) + sum(units[1:])
+    n = N_PARAMS
     theta, grad, m, v = normal(n), normal(n), np.zeros(n, dtype), np.zeros(n, dtype)
 
     def loop(omp):
@@ -163,7 +173,9 @@ def main():
 
     steps = args.rows // BATCH
     print(f"\nOversubscription check: {steps} minibatches of products (BLAS T threads) "
-          "+ Adam kernel (OpenMP 1 or T threads), float32, s (wall), medians\n")
+          "+ Adam kernel (OpenMP 1 or T threads; at most "
+          f"{N_PARAMS // MIN_PER_THREAD} for its {N_PARAMS} parameters), float32, s "
+          "(wall), medians\n")
     print("| T | products alone | + Adam, OpenMP 1 | + Adam, OpenMP T | OpenMP T / OpenMP 1 |")
     print("|---|---|---|---|---|")
     for t in counts:
