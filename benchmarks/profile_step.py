@@ -95,7 +95,8 @@ def main():
           f"{args.repeats} repeats, s per epoch\n")
     print("| phase | in the loop | alone |")
     print("|---|---|---|")
-    for name, a, b in zip(("gather", "value_and_grad", "Adam step"), loop_t, alone_t, strict=True):
+    phases = ("gather", "value_and_data_grad", "Adam step")
+    for name, a, b in zip(phases, loop_t, alone_t, strict=True):
         print(f"| {name} | {a:.3f} ({a / floor_t:.2f}x floor) | {b:.3f} ({b / floor_t:.2f}x) |")
     print(f"| all | {loop_t.sum():.3f} ({loop_t.sum() / floor_t:.2f}x floor) | |")
     print(f"| GEMM floor | {floor_t:.3f} | |")
