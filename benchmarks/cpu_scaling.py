@@ -31,6 +31,7 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skperceptron import MLPClassifier, _fused
+from skperceptron._network import n_params
 
 # run.py's helpers; run as ``python benchmarks/cpu_scaling.py``, this folder is on sys.path.
 from run import Clock, interleave, stats, steady_epoch, torch, torch_epoch_seconds
@@ -78,12 +79,8 @@ def step_products(X_b, W, A, D, G):
             np.matmul(D[i], W[i].T, out=D[i - 1])
 
 
-def _n_params(units):
-    return sum(i * o + o for i, o in zip(units[:-1], units[1:], strict=True))
-
-
 UNITS = [784, *HIDDEN, 10]
-N_PARAMS = _n_params(UNITS)
+N_PARAMS = n_params(UNITS)
 # The kernel gives each OpenMP thread at least this many parameters (_kernels.pyx).
 MIN_PER_THREAD = 32768
 
