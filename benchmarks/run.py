@@ -473,6 +473,9 @@ def print_row(notes, name, t, note=None):
         notes.append(f"{name}: {note}")
 
 
+CASE_KEYS = ("adam", "lbfgs", "predict", "memory", "perceptron", "pickle")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
@@ -481,12 +484,14 @@ def main():
     parser.add_argument("--numpy-adam", action="store_true",
                         help="adam cases: also time ours with the pre-kernel numpy Adam step")
     parser.add_argument(
-        "--only", default=None,
-        help="comma-separated case keys: adam,lbfgs,predict,memory,perceptron,pickle",
+        "--only", default=None, help="comma-separated case keys: " + ",".join(CASE_KEYS),
     )
     args = parser.parse_args()
     args.repeats = args.repeats or (3 if args.quick else 5)
     only = set(args.only.split(",")) if args.only else None
+    if only is not None and only - set(CASE_KEYS):
+        parser.error(f"unknown case keys {sorted(only - set(CASE_KEYS))}; "
+                     f"choose from {','.join(CASE_KEYS)}")
     wanted = lambda key: only is None or key in only
 
     blas = [
