@@ -88,12 +88,11 @@ MIN_PER_THREAD = 32768
 def oversubscription(threads, steps, dtype):
     """Seconds for ``steps`` minibatches of products + Adam kernel, OpenMP 1 or T threads."""
     rng = np.random.default_rng(0)
-    units = UNITS
     normal = lambda *s: (0.05 * rng.standard_normal(s)).astype(dtype)
     X_b = normal(BATCH, 784)
-    W = [normal(i, o) for i, o in zip(units[:-1], units[1:], strict=True)]
-    A = [normal(BATCH, o) for o in units[1:]]
-    D = [normal(BATCH, o) for o in units[1:]]
+    W = [normal(i, o) for i, o in zip(UNITS[:-1], UNITS[1:], strict=True)]
+    A = [normal(BATCH, o) for o in UNITS[1:]]
+    D = [normal(BATCH, o) for o in UNITS[1:]]
     G = [np.empty_like(w) for w in W]
     n = N_PARAMS
     theta, grad, m, v = normal(n), normal(n), np.zeros(n, dtype), np.zeros(n, dtype)

@@ -489,9 +489,9 @@ def main():
     args = parser.parse_args()
     args.repeats = args.repeats or (3 if args.quick else 5)
     only = set(args.only.split(",")) if args.only else None
-    if only is not None and only - set(CASE_KEYS):
-        parser.error(f"unknown case keys {sorted(only - set(CASE_KEYS))}; "
-                     f"choose from {','.join(CASE_KEYS)}")
+    unknown = sorted(only - set(CASE_KEYS)) if only else []
+    if unknown:
+        parser.error(f"unknown case keys {unknown}; choose from {','.join(CASE_KEYS)}")
     wanted = lambda key: only is None or key in only
 
     blas = [
