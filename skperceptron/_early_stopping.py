@@ -5,6 +5,7 @@ The epoch loop (``_solvers.stochastic``) only calls ``validation.score(theta)`` 
 an explicit ``(X_val, Y_val, sw_val)`` or from a split of the training data.
 """
 
+import inspect
 import warnings
 from contextlib import contextmanager
 from dataclasses import replace
@@ -174,8 +175,21 @@ def _host_start(start, theta):
     return replace(start, theta=host, ops=None)
 
 
+def _takes_sample_weight(scorer):
+    """Whether ``scorer`` accepts ``sample_weight=``: scikit-learn's scorers do, a
+    callable written as ``scorer(estimator, X, y)`` does not."""
+    try:
+        parameters = inspect.signature(scorer).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (some C callables)
+        return True
+    return any(p.name == "sample_weight" or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
 def _score_with(scorer, probe, X_val, y_val, sw_val):
-    kwargs = {} if sw_val is None else {"sample_weight": sw_val}
+    # The validation rows' weights (sample_weight_val, class_weight) go to a scorer
+    # that takes them; one written as scorer(estimator, X, y) scores the rows unweighted.
+    weighted = sw_val is not None and _takes_sample_weight(scorer)
+    kwargs = {"sample_weight": sw_val} if weighted else {}
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         # X_val was validated to an array already; its names were checked then.
         warnings.filterwarnings("ignore", message="X does not have valid feature names")

@@ -9,7 +9,13 @@ import pytest
 from scipy.special import expit, softmax
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, f1_score, log_loss, recall_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    log_loss,
+    recall_score,
+)
 from test_network import _central_differences
 from test_safety import quadratic_divergence
 
@@ -358,6 +364,36 @@ def test_scoring_by_name_and_default_accuracy_use_sample_weight_val(digits):
         assert clf.best_validation_score_ == pytest.approx(
             metric(y[600:], clf.predict(X[600:]), sample_weight=sw_val)
         )
+
+@pytest.mark.parametrize("weights", ["sample_weight", "class_weight"])
+def test_a_scorer_without_sample_weight_scores_weighted_rows_unweighted(digits, weights):
+    # The docs' signature scorer(estimator, X, y): the validation rows' weights (from
+    # fit's sample_weight or from class_weight) used to reach it as sample_weight=...
+    # and fail the fit with a TypeError.
+    X, y = _head(digits, 600)
+    seen = {}
+
+    def plain(est, X_, y_):
+        seen.setdefault("plain", []).append(y_.shape)
+        return balanced_accuracy_score(y_, est.predict(X_))
+
+    def weighted(est, X_, y_, sample_weight=None):
+        seen.setdefault("weighted", []).append(sample_weight is not None)
+        return balanced_accuracy_score(y_, est.predict(X_))
+
+    params = dict(hidden_layer_sizes=(16,), early_stopping=True, max_iter=6, random_state=0)
+    fit_params = {}
+    if weights == "class_weight":
+        params["class_weight"] = "balanced"
+    else:
+        fit_params["sample_weight"] = np.linspace(0.5, 2.0, y.shape[0])
+    a = MLPClassifier(scoring=plain, **params).fit(X, y, **fit_params)
+    b = MLPClassifier(scoring=weighted, **params).fit(X, y, **fit_params)
+    assert seen["weighted"] == [True] * b.n_iter_  # weights still reach a scorer taking them
+    assert len(seen["plain"]) == a.n_iter_
+    assert a.validation_scores_ == b.validation_scores_
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+
 
 
 def test_a_scorer_that_fails_fails_the_fit_and_keeps_the_model(digits):
