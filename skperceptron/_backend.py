@@ -76,7 +76,14 @@ class ArrayBackend:
         """``grad`` rescaled to at most ``max_norm`` in L2 norm, with no host round trip."""
         xp = self.xp
         norm = xp.sqrt(xp.vecdot(grad, grad))
-        return grad * xp.where(norm > max_norm, max_norm / norm, xp.ones_like(norm))
+        # A sum of squares that overflows (float32 norms above ~1.8e19) is redone on
+        # grad / max|grad|, selected on the device: there is no host branch to take.
+        top = xp.max(xp.abs(grad))
+        scaled = grad / xp.where(top > 0, top, xp.ones_like(top))
+        rescued = top * xp.sqrt(xp.vecdot(scaled, scaled))
+        norm = xp.where(xp.isinf(norm) & xp.isfinite(top), rescued, norm)
+        # max_norm / max_norm is exactly 1; a zero norm is never divided by.
+        return grad * (max_norm / xp.where(norm > max_norm, norm, xp.full_like(norm, max_norm)))
 
 
 def host_dtype(ops, dtype):

@@ -16,6 +16,7 @@ after it; a truthy ``stop`` ends training after that epoch, keeping its weights.
 ``hooks=None`` nothing extra runs.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -270,10 +271,21 @@ class StochasticResult:
 
 
 def _clip_by_global_norm(grad, max_norm):
-    norm = float(np.sqrt(np.dot(grad, grad)))
+    norm = _l2_norm(grad)
     if norm > max_norm:
         grad *= max_norm / norm
     return grad
+
+
+def _l2_norm(x):
+    """``sqrt(x @ x)``; a sum of squares that overflows while every entry is finite (a
+    float32 norm above ~1.8e19) is redone on ``x / max|x|``."""
+    with np.errstate(over="ignore"):
+        norm = float(np.sqrt(np.dot(x, x)))
+    top = float(np.max(np.abs(x))) if math.isinf(norm) else math.inf
+    if math.isfinite(top):
+        norm = top * float(np.linalg.norm(x / top))
+    return norm
 
 
 def _theta_is_finite(theta):

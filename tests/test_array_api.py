@@ -124,6 +124,20 @@ def test_gradient_matches_numpy(space, activation, loss, dropout, dtype):
     assert_allclose(_host(d_grad), grad, rtol=_rtol(dtype), atol=_rtol(dtype) * scale)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [0.0, 1.0, "huge"])
+def test_clip_by_global_norm_matches_the_closed_form_on_the_device(space, dtype, scale):
+    # "huge": finite entries whose sum of squares overflows the dtype.
+    big = {np.float32: 1e20, np.float64: 1e160}[dtype] if scale == "huge" else scale
+    g = (np.array([3.0, -4.0, 0.0]) * big).astype(dtype)
+    expected = g * (2.0 / 5.0 / big) if big and 5.0 * big > 2.0 else g
+    with _dispatch():
+        ops = array_backend(*space)
+        clipped = _host(ops.clip_by_global_norm(_to(space, g), 2.0))
+    assert clipped.dtype == dtype
+    assert_allclose(clipped, expected, rtol=1e-6)
+
+
 def test_all_zero_weights_give_zero_gradient(space):
     # The device objective never asks the host whether the weights sum to zero.
     units = [3, 4, 1]

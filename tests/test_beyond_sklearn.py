@@ -200,6 +200,39 @@ def test_clip_by_global_norm_closed_form():
     np.testing.assert_allclose(h, [0.3, 0.4])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clip_by_global_norm_when_the_sum_of_squares_overflows(dtype):
+    # Finite entries whose squares overflow the dtype (float32: a norm above ~1.8e19):
+    # the norm came out inf and the "clipped" gradient was all zeros.
+    big = 1e20 if dtype == np.float32 else 1e160
+    g = (np.array([3.0, -4.0, 0.0]) * big).astype(dtype)
+    _clip_by_global_norm(g, 2.0)
+    np.testing.assert_allclose(g, [1.2, -1.6, 0.0], rtol=1e-6)
+    assert g.dtype == dtype
+
+
+def test_clipping_rescales_a_float32_gradient_beyond_its_squares_range():
+    # The reviewer's case: a badly scaled regression whose float32 gradient norm
+    # (~1e20) overflows as a sum of squares. Each SGD step then moves the weights by
+    # lr * max_grad_norm, in float32 as in float64.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1, 2, (40, 2)) * 1e10
+    y = X @ [0.3, 0.7] + 1e9
+    params = dict(hidden_layer_sizes=(), solver="sgd", momentum=0.0, max_grad_norm=1.0,
+                  learning_rate_init=1e-3, batch_size=40, shuffle=False, max_iter=3,
+                  random_state=0)
+    start = MLPRegressor(**{**params, "max_iter": 1, "learning_rate_init": 1e-300})
+    for dtype in (np.float32, np.float64):
+        Xd, yd = X.astype(dtype), y.astype(dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            w0 = start.fit(Xd, yd).coefs_[0].astype(np.float64)
+            w = MLPRegressor(**params).fit(Xd, yd).coefs_[0].astype(np.float64)
+        moved = np.sqrt(np.sum((w - w0) ** 2) + 0.0)
+        # The intercept takes part of each unit step: the weights move by at most 3e-3.
+        assert 1e-3 < moved <= 3e-3 * (1 + 1e-4), (dtype, moved)
+
+
 def test_clipping_tames_a_large_learning_rate(digits):
     X, y = _head(digits, 300)
     params = dict(
