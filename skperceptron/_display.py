@@ -14,16 +14,23 @@ __all__ = ["LossCurveDisplay"]
 class LossCurve:
     """The per-epoch curves of one fitted model (validation ones may be None)."""
 
-    label: str
+    label: str | None  # None: the lines go by their names alone
     loss: list
     validation_loss: list = None
     validation_score: list = None
 
     @property
+    def validation_start(self):
+        """Epochs (counted from 0) before the validation curves begin: a ``warm_start``
+        fit that turned on early stopping has them for its last epochs only."""
+        validation = self.validation_score or self.validation_loss or []
+        return len(self.loss) - len(validation)
+
+    @property
     def best_epoch(self):
         """The epoch (from 1) whose weights the model kept, or of the lowest loss."""
         if self.validation_score:
-            return int(np.nanargmax(self.validation_score)) + 1
+            return self.validation_start + int(np.nanargmax(self.validation_score)) + 1
         return int(np.nanargmin(self.loss)) + 1
 
 
@@ -116,7 +123,8 @@ class LossCurveDisplay:
             Fitted with ``solver='sgd'`` or ``'adam'``; a fitted search shows its
             ``best_estimator_``.
         label : str, default=None
-            Legend label; the class name by default.
+            Prefixed to each line's legend entry (``"<label>: training loss"``);
+            by default the entries are the curves' names alone.
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure by default.
 
@@ -124,7 +132,6 @@ class LossCurveDisplay:
         -------
         display : LossCurveDisplay
         """
-        label = label or type(_final_estimator(estimator)).__name__
         return cls([_curve_of(estimator, label)]).plot(ax=ax)
 
     @classmethod
@@ -197,22 +204,26 @@ class LossCurveDisplay:
 
     def _plot_curve(self, ax, score_ax, curve, color):
         epochs = np.arange(1, len(curve.loss) + 1)
+        validation_epochs = epochs[curve.validation_start:]
         many = len(self.curves) > 1
-        (line,) = ax.plot(
-            epochs, curve.loss, color=color,
-            label=curve.label if many else "training loss",
-        )
+
+        def entry(name):  # several curves: the label once, on the loss line
+            if many:
+                return curve.label if name == "training loss" else None
+            return f"{curve.label}: {name}" if curve.label else name
+
+        (line,) = ax.plot(epochs, curve.loss, color=color, label=entry("training loss"))
         self.lines_["loss"].append(line)
         if curve.validation_loss:
             (line,) = ax.plot(
-                epochs, curve.validation_loss, color=color, linestyle="--",
-                label=None if many else "validation loss",
+                validation_epochs, curve.validation_loss, color=color, linestyle="--",
+                label=entry("validation loss"),
             )
             self.lines_["validation_loss"].append(line)
         if curve.validation_score:
             (line,) = score_ax.plot(
-                epochs, curve.validation_score, color=color, linestyle=":",
-                marker=".", label=None if many else "validation score",
+                validation_epochs, curve.validation_score, color=color, linestyle=":",
+                marker=".", label=entry("validation score"),
             )
             self.lines_["validation_score"].append(line)
         self.best_lines_.append(

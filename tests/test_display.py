@@ -103,3 +103,28 @@ def test_an_unfitted_model_is_not_fitted_not_lbfgs():
             LossCurveDisplay.from_estimator(unfitted)
     with pytest.raises(NotFittedError, match="fitted search"):
         LossCurveDisplay.from_search(GridSearchCV(MLPClassifier(), {"alpha": [1e-4]}), X, Y)
+
+
+def test_validation_curves_of_a_warm_start_that_turned_on_early_stopping():
+    # Early stopping from the fifth of eight epochs: the validation curves hold the
+    # last four epochs, and were drawn against epochs 1..8 (a ValueError).
+    est = _fit(MLPClassifier(hidden_layer_sizes=(6,), max_iter=4, warm_start=True,
+                             random_state=0))
+    _fit(est.set_params(early_stopping=True))
+    assert (len(est.loss_curve_), len(est.validation_scores_)) == (8, 4)
+    display = LossCurveDisplay.from_estimator(est)
+    assert _xy(display.lines_["validation_score"][0]) == ([5, 6, 7, 8], est.validation_scores_)
+    assert _xy(display.lines_["validation_loss"][0]) == (
+        [5, 6, 7, 8], est.validation_loss_curve_)
+    best = 5 + est.validation_scores_.index(est.best_validation_score_)
+    assert list(display.best_lines_[0].get_xdata()) == [best, best]
+
+
+def test_the_label_of_from_estimator_names_its_legend_entries():
+    est = _fit(MLPClassifier(hidden_layer_sizes=(6,), early_stopping=True, max_iter=5,
+                             random_state=0))
+    legend = lambda d: [t.get_text() for t in d.ax_.get_legend().get_texts()]  # noqa: E731
+    assert legend(LossCurveDisplay.from_estimator(est)) == [
+        "training loss", "validation loss", "validation score"]
+    assert legend(LossCurveDisplay.from_estimator(est, label="run 7")) == [
+        "run 7: training loss", "run 7: validation loss", "run 7: validation score"]
