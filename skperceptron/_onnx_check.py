@@ -1,13 +1,16 @@
 """The sample a graph is built from, and the onnxruntime check of a converted model.
 
 Kept apart from the converters: this module needs only numpy, scikit-learn's public
-API and onnxruntime, and knows nothing of skl2onnx.
+API, onnxruntime and the package's host copies of device arrays (``_validation``), and
+knows nothing of skl2onnx.
 """
 
 import numpy as np
 import onnxruntime
 from scipy import sparse
 from sklearn.base import is_classifier
+
+from ._validation import convert_arrays, holds_device_arrays, to_host
 
 # Default tolerances of check_onnx, by the graph's float type. A float32 graph's sums
 # run in another order than numpy's BLAS; their round-off grows with the inputs' scale
@@ -27,6 +30,12 @@ def final_estimator(model):
     return model
 
 
+def host_model(model):
+    """``model``, or its numpy copy when it was fitted on device arrays: a graph's
+    weights are host constants. The fitted model itself stays on its device."""
+    return convert_arrays(model, to_host) if holds_device_arrays(model) else model
+
+
 def _frame_array(frame):
     kinds = {getattr(t, "kind", "O") for t in frame.dtypes}
     if not kinds <= set("biuf"):
@@ -35,8 +44,9 @@ def _frame_array(frame):
             f"columns (dtypes {sorted({str(t) for t in frame.dtypes})}). For pipelines "
             "that encode such columns, call skl2onnx.to_onnx with initial_types."
         )
-    all_float32 = all(np.dtype(t) == np.float32 for t in frame.dtypes)
-    return frame.to_numpy(dtype=np.float32 if all_float32 else np.float64)
+    # pandas' nullable dtypes (Float32, Int64, boolean) name their numpy dtype.
+    all_float32 = all(getattr(t, "numpy_dtype", t) == np.float32 for t in frame.dtypes)
+    return frame.to_numpy(dtype=np.float32 if all_float32 else np.float64, na_value=np.nan)
 
 
 def sample_array(X):
@@ -45,6 +55,7 @@ def sample_array(X):
     float32 samples give float32 graphs; float64, integer and boolean samples give
     float64 graphs, as ``validate_data`` turns integers into float64.
     """
+    X = to_host(X)  # a device array's rows, as the graph's weights are host constants
     if sparse.issparse(X):
         raise TypeError(
             "ONNX export takes dense input: the graph's input is a dense tensor and "
@@ -61,6 +72,17 @@ def sample_array(X):
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"The sample must be a non-empty 2-D array; got shape {X.shape}.")
     return X
+
+
+def tolerance(rtol, dtype):
+    """The check's tolerance: ``rtol``, or the default for graphs of ``dtype``."""
+    if rtol is None:
+        return RTOL[np.dtype(dtype)]
+    if isinstance(rtol, bool) or not isinstance(rtol, int | float | np.integer | np.floating):
+        raise TypeError(f"rtol must be a number or None; got {type(rtol).__name__}.")
+    if not rtol >= 0:  # NaN too
+        raise ValueError(f"rtol must be a non-negative number; got {rtol!r}.")
+    return float(rtol)
 
 
 def run_onnx(onnx_model, X):
@@ -177,20 +199,26 @@ def check_onnx(onnx_model, model, X, *, raw_scores=False, rtol=None):
     >>> bool(errors["probabilities"] < 1e-12)
     True
     """
+    model, X = host_model(model), to_host(X)
     X_graph = sample_array(X)
-    rtol = RTOL[X_graph.dtype] if rtol is None else rtol
+    rtol = tolerance(rtol, X_graph.dtype)
     actual = run_onnx(onnx_model, X_graph)
+    return _compare(actual, expected_outputs(model, X, raw_scores), rtol)
+
+
+def _compare(actual, expected, rtol):
+    """The relative error of each floating output; OnnxMismatchError past ``rtol``."""
     errors = {}
-    for name, expected in expected_outputs(model, X, raw_scores).items():
+    for name, wanted in expected.items():
         if name not in actual:
             raise OnnxMismatchError(f"The graph has no output {name!r}: {sorted(actual)}.")
         if name == "label":
-            got = np.asarray(actual[name]).reshape(np.shape(expected))
-            wrong = int(np.sum(got != expected))
+            got = np.asarray(actual[name]).reshape(np.shape(wanted))
+            wrong = int(np.sum(got != wanted))
             if wrong:
-                raise OnnxMismatchError(f"{wrong} of {len(X_graph)} labels differ.")
+                raise OnnxMismatchError(f"{wrong} of {len(got)} labels differ.")
             continue
-        errors[name] = relative_error(actual[name], expected)
+        errors[name] = relative_error(actual[name], wanted)
         if not errors[name] <= rtol:
             raise OnnxMismatchError(
                 f"Output {name!r} differs from the Python model by {errors[name]:.3g} "

@@ -41,8 +41,10 @@ from ._onnx_check import (
     OnnxMismatchError,
     check_onnx,
     final_estimator,
+    host_model,
     run_onnx,
     sample_array,
+    tolerance,
 )
 from ._onnx_graph import (
     OUTPUT_LINKS,
@@ -100,7 +102,8 @@ def _check_input(operator, n_features):
         raise ValueError(f"{operator.raw_operator!r} needs a single input tensor.")
     kind = type(operator.inputs[0].type)
     if kind not in (FloatTensorType, DoubleTensorType, Int64TensorType):
-        raise TypeError(f"Cannot convert input of type {kind.__name__}; needs numbers.")
+        raise TypeError(f"Cannot convert input of type {kind.__name__}: the converters "
+                        "take FloatTensorType, DoubleTensorType or Int64TensorType.")
     shape = operator.inputs[0].type.shape
     if len(shape) != 2 or (isinstance(shape[1], int) and shape[1] != n_features):
         raise ValueError(f"Input shape {shape}; the model expects (n, {n_features}).")
@@ -321,12 +324,12 @@ def to_onnx(model, X_sample, *, check=True, options=None, target_opset=None, rto
     dtype('float64')
     """
     X = sample_array(X_sample)
+    tolerance(rtol, X.dtype)  # a bad rtol fails before the conversion
+    model = host_model(model)  # a device model's numpy copy
     estimator = final_estimator(model)
     options = _helper_options(estimator, options, check)
-    onnx_model = skl2onnx.to_onnx(
-        model, X[:1], options={id(estimator): options} if options else None,
-        target_opset=target_opset,
-    )
+    onnx_model = skl2onnx.to_onnx(model, X[:1], target_opset=target_opset,
+                                  options={id(estimator): options} if options else None)
     if check:
         check_onnx(onnx_model, model, X_sample, rtol=rtol,
                    raw_scores=bool(options.get("raw_scores")))

@@ -61,7 +61,7 @@ ALLOWED = {
              "_validation"},
     # Optional ONNX export, never imported by the package root.
     "_onnx_graph": set(),
-    "_onnx_check": set(),
+    "_onnx_check": {"_validation"},
     "_onnx_model": {"_mlp", "_onnx_graph", "_perceptron"},
     "onnx": {"_mlp", "_onnx_check", "_onnx_graph", "_onnx_model", "_perceptron"},
 }

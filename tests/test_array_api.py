@@ -499,3 +499,22 @@ def test_sparse_and_perceptron_stay_numpy(classification):
     assert isinstance(model.coefs_[0], np.ndarray)
     assert PerceptronClassifier().__sklearn_tags__().array_api_support is False
     assert MLPClassifier().__sklearn_tags__().array_api_support is True
+
+
+def test_to_onnx_converts_a_device_model_from_its_numpy_copy(space):
+    # The graph's weights are host constants: a model fitted on device arrays failed
+    # with the array library's own error (np.asarray of a device array), or with the
+    # same-namespace ValueError when the check ran the model on a numpy sample.
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("skl2onnx")
+    import skperceptron.onnx as sko
+
+    X, y = make_classification(80, 5, n_informative=3, n_classes=3, random_state=0)
+    with _dispatch():
+        model = MLPClassifier((6,), max_iter=8, random_state=0).fit(_to(space, X), _to(space, y))
+        expected = _host(model.predict_proba(_to(space, X)))
+        for sample in (X, _to(space, X)):
+            onx = sko.to_onnx(model, sample)
+            assert_allclose(sko.run_onnx(onx, X)["probabilities"], expected, rtol=1e-12)
+        assert sko.check_onnx(onx, model, _to(space, X))["probabilities"] <= 1e-12
+        assert type(model.coefs_[0]) is type(_to(space, X))  # the model stayed put

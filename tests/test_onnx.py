@@ -408,6 +408,37 @@ def test_dataframe_sample_gives_one_input_of_its_dtype():
         sko.to_onnx(model, frame.assign(f0=["a"] * len(frame)))
 
 
+def test_dataframe_of_pandas_nullable_columns():
+    # pandas' nullable dtypes are numeric (the model fits and predicts on them), but
+    # np.dtype() cannot read them: to_onnx failed with numpy's "Cannot interpret".
+    pd = pytest.importorskip("pandas")
+    X, y = _data(load_breast_cancer, np.float64)
+    frame = pd.DataFrame(X[:, :4], columns=list("abcd"))
+    nullable = frame.astype({"a": "Float64", "b": "Float64", "c": "Float64", "d": "Float64"})
+    nullable["e"] = pd.array((X[:, 4] > np.median(X[:, 4])).astype(int), dtype="Int64")
+    model = MLPClassifier((4,), solver="lbfgs", max_iter=30, random_state=0).fit(nullable, y)
+    onx = sko.to_onnx(model, nullable)
+    assert onx.graph.input[0].type.tensor_type.elem_type == 11  # DOUBLE
+    dense = nullable.to_numpy(dtype=np.float64)
+    np.testing.assert_array_equal(_run(onx, dense)["label"], model.predict(nullable))
+    onx32 = sko.to_onnx(model, frame.astype("Float32").assign(e=np.float32(0)), check=False)
+    assert onx32.graph.input[0].type.tensor_type.elem_type == 1  # FLOAT
+
+
+@pytest.mark.parametrize("rtol, error", [(-1.0, ValueError), (float("nan"), ValueError),
+                                         ("1e-6", TypeError), (True, TypeError)])
+def test_a_bad_rtol_is_named_not_reported_as_a_mismatch(rtol, error):
+    X, y = _data(load_breast_cancer, np.float64)
+    model = MLPClassifier((4,), solver="lbfgs", max_iter=20, random_state=0).fit(X, y)
+    with pytest.raises(error, match="rtol"):
+        sko.to_onnx(model, X, rtol=rtol)
+    onx = sko.to_onnx(model, X)
+    with pytest.raises(sko.OnnxMismatchError):  # 0 is a tolerance (round-off exceeds it)
+        sko.check_onnx(onx, model, X, rtol=0)
+    with pytest.raises(error, match="rtol"):
+        sko.check_onnx(onx, model, X, rtol=rtol)
+
+
 # ------------------------------------------------- check, errors, dropout
 def test_default_check_passes_a_float32_model_of_unscaled_data():
     # Unscaled breast cancer (features up to ~4000): the float32 graph's round-off
@@ -600,7 +631,7 @@ def test_the_package_root_does_not_import_onnx():
 
 
 def test_onnx_modules_import_downward():
-    allowed = {"_onnx_graph": set(), "_onnx_check": set(),
+    allowed = {"_onnx_graph": set(), "_onnx_check": {"_validation"},
                "_onnx_model": {"_mlp", "_perceptron", "_onnx_graph"},
                "onnx": {"_mlp", "_perceptron", "_onnx_graph", "_onnx_check", "_onnx_model"}}
     for name, modules in allowed.items():
