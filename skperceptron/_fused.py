@@ -1,9 +1,10 @@
 """Fused training-step operations: the compiled kernel when it applies, numpy otherwise.
 
 Each function here does what its numpy formula (in its docstring) does, in place. When
-the arrays are float32 or float64 of one dtype, with rows contiguous in memory, the
-work goes to the one-pass kernel of ``_kernels.pyx``; otherwise (other dtypes, strided
-vectors, a build without the extension) the numpy formula runs. Both
+the arrays are float32 or float64 of one dtype, of the shapes the formula has without
+broadcasting, with rows contiguous in memory, the work goes to the one-pass kernel of
+``_kernels.pyx``; otherwise (other dtypes, strided vectors, broadcasting shapes, a build
+without the extension) the numpy formula runs. Scalars enter both as Python floats. Both
 paths round identically, so which one ran never changes a result (tested in
 ``tests/test_kernels.py``).
 
@@ -84,6 +85,9 @@ def adam_update(theta, grad, m, v, lr, beta_1, beta_2, epsilon, n_decay=0, decay
         v *= beta_2;  v += (1 - beta_2) * (g * g)
         theta += -lr * (m / (sqrt(v) + epsilon))
     """
+    # Python floats: a numpy float64 scalar would make numpy's formula compute a
+    # float32 step in float64 (NEP 50), where the kernel rounds the scalar first.
+    lr, beta_1, beta_2, epsilon, decay, l2 = map(float, (lr, beta_1, beta_2, epsilon, decay, l2))
     if _vectors(theta, grad, m, v):
         _kernels.adam_update(theta, grad, m, v, lr, beta_1, beta_2, epsilon,
                              n_decay, decay, n_threads, l2, n_l2)
@@ -109,6 +113,7 @@ def sgd_update(theta, grad, velocity, lr, momentum, nesterov, n_decay=0, decay=1
         nesterov:  theta += -lr * g;  theta += momentum * velocity
         otherwise: theta += velocity
     """
+    lr, momentum, decay, l2 = map(float, (lr, momentum, decay, l2))  # as adam_update
     if _vectors(theta, grad, velocity):
         _kernels.sgd_update(theta, grad, velocity, lr, momentum, bool(nesterov),
                             n_decay, decay, n_threads, l2, n_l2)
@@ -132,6 +137,7 @@ def axpy(a, x, y):
     SciPy's own OpenBLAS, a second thread pool beside numpy's, and with two BLAS threads
     the two pools spun against each other (an objective evaluation 6x slower on two
     cores, ``notes/mlp.md``)."""
+    a = float(a)  # as adam_update
     if _vectors(y, x):
         _kernels.axpy(a, x, y)
         return
@@ -141,8 +147,8 @@ def axpy(a, x, y):
 def bias_activation(Z, b, activation):
     """``Z += b`` then the hidden activation named ``activation`` applied in place."""
     code = _FORWARD_CODES.get(activation)
-    if code is not None and _matrices(Z) and b.dtype == Z.dtype and b.ndim == 1 \
-            and b.flags.c_contiguous:
+    if code is not None and _matrices(Z) and b.dtype == Z.dtype \
+            and b.shape == (Z.shape[1],) and b.flags.c_contiguous:
         _kernels.bias_activation(Z, b, code)
         return
     Z += b
@@ -153,7 +159,7 @@ def activation_backward(A, delta, activation):
     """``delta *= f'(Z)`` in place, from the output ``A = f(Z)`` (or ``Z`` for the
     activations that need it), as ``ACTIVATIONS[activation].backward``."""
     code = _BACKWARD_CODES.get(activation)
-    if code is not None and _matrices(A, delta):
+    if code is not None and _matrices(A, delta) and A.shape == delta.shape:
         _kernels.activation_backward(A, delta, code)
         return
     ACTIVATIONS[activation].backward(A, delta)
@@ -170,7 +176,8 @@ def outer_backward(d, w, A, out, activation):
     """
     code = _BACKWARD_CODES.get(activation)
     if (code is not None and _vectors(d) and _vectors(w) and _matrices(A, out)
-            and d.dtype == w.dtype == out.dtype):
+            and d.dtype == w.dtype == out.dtype
+            and A.shape == out.shape == (d.shape[0], w.shape[0])):
         _kernels.outer_backward(d, w, A, out, code)
         return
     np.multiply(d[:, None], w, out=out)

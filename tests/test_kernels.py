@@ -646,3 +646,46 @@ def test_axpy_with_mixed_dtypes_falls_back_to_numpy():
     _fused.axpy(2.0, x, y)
     np.testing.assert_array_equal(y, np.ones(5) + 2 * np.arange(5))
     assert y.dtype == np.float32
+
+
+def _strided(x):
+    """A copy of ``x`` that the kernels do not take (every other entry of a buffer)."""
+    return np.repeat(x, 2)[::2]
+
+
+@pytest.mark.parametrize("scalar", [np.float64, float])
+def test_numpy_scalars_round_alike_on_both_paths(scalar):
+    # A numpy float64 coefficient with float32 arrays: numpy's formula computed the
+    # products in float64 (NEP 50) where the kernel rounds the scalar to float32 first,
+    # so the two paths gave other bits. Scalars now enter both as Python floats.
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(1001).astype(np.float32) for _ in range(4)]
+    arrays[3] = np.abs(arrays[3])
+    runs = {}
+    for path, layout in [("kernel", np.copy), ("numpy", _strided)]:
+        theta, g, m, v = (layout(a) for a in arrays)
+        _fused.adam_update(theta, g, m, v, scalar(1e-3), scalar(0.9), scalar(0.999),
+                           scalar(1e-8), n_decay=500, decay=scalar(0.9999), l2=scalar(0.01),
+                           n_l2=700)
+        velocity = layout(arrays[2])
+        _fused.sgd_update(theta, g, velocity, scalar(0.1), scalar(0.9), True, n_decay=3,
+                          decay=scalar(0.999), l2=scalar(0.3), n_l2=10)
+        y = layout(arrays[1])
+        _fused.axpy(scalar(0.1), layout(arrays[0]), y)
+        runs[path] = [np.array(a) for a in (theta, m, v, velocity, y)]
+    for kernel, numpy in zip(runs["kernel"], runs["numpy"], strict=True):
+        np.testing.assert_array_equal(kernel, numpy)
+
+
+def test_broadcasting_shapes_take_the_numpy_formula():
+    # The formulas broadcast (a one-entry bias, one row of A); the kernels raised.
+    Z = np.linspace(-1, 1, 12).reshape(3, 4)
+    got = Z.copy()
+    _fused.bias_activation(got, np.array([0.25]), "relu")
+    np.testing.assert_array_equal(got, np.maximum(Z + 0.25, 0))
+    A, delta = (Z[:1] > 0).astype(float), np.ones((3, 4))
+    _fused.activation_backward(A, delta, "relu")
+    np.testing.assert_array_equal(delta, np.broadcast_to(A, (3, 4)))
+    out = np.empty((3, 4))
+    _fused.outer_backward(np.ones(3), np.ones(4), np.ones((1, 4)), out, "identity")
+    np.testing.assert_array_equal(out, np.ones((3, 4)))
