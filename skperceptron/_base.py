@@ -319,9 +319,9 @@ class BaseMultilayerPerceptron(
         )
         if result.stop_reason == _solvers.INTERRUPTED and not np.isfinite(result.value):
             raise interrupted_early(self, "coefs_")  # not a single evaluation completed
+        if not np.isfinite(result.value):  # not a single finite evaluation: no warning
+            raise ValueError(NON_FINITE_MESSAGE)  # that the best finite point was kept
         warn_lbfgs(result, self.max_iter)
-        if not np.isfinite(result.value):  # not a single finite evaluation
-            raise ValueError(NON_FINITE_MESSAGE)
         return Outcome(result.n_iter, result.value)
 
     def _fit_stochastic(self, start, objective, data, validation, incremental, hooks):

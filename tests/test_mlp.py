@@ -740,6 +740,20 @@ def test_shuffle_changes_training_and_is_reproducible():
     assert not np.array_equal(fit(True), fit(False))
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_a_fit_without_a_finite_evaluation_raises_without_saying_it_kept_weights(solver):
+    # Targets of 1e200 overflow the very first loss. L-BFGS warned that it was
+    # "keeping the best finite point it evaluated", then raised: no point was kept.
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(100, 4), rng.randn(100) * 1e200
+    reg = MLPRegressor(hidden_layer_sizes=(5,), solver=solver, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(all="ignore"), pytest.raises(ValueError, match="non-finite"):
+            reg.fit(X, y)
+    assert not [w for w in caught if "keeping" in str(w.message)], caught
+
+
 def test_non_finite_weights_raise_and_fitted_model_survives():
     rng = np.random.RandomState(0)
     X = np.finfo(np.float64).max * rng.uniform(size=(10, 2))
