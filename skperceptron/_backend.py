@@ -75,15 +75,19 @@ class ArrayBackend:
     def clip_by_global_norm(self, grad, max_norm):
         """``grad`` rescaled to at most ``max_norm`` in L2 norm, with no host round trip."""
         xp = self.xp
-        norm = xp.sqrt(xp.vecdot(grad, grad))
-        # A sum of squares that overflows (float32 norms above ~1.8e19) is redone on
-        # grad / max|grad|, selected on the device: there is no host branch to take.
+        # A sum of squares that overflows (a float32 norm above ~1.8e19) is redone on
+        # grad / max|grad| and the factor formed without the norm itself, selected on
+        # the device: there is no host branch to take. (errstate: array-api-strict
+        # computes with numpy, which would warn of the overflow repaired here.)
+        with np.errstate(over="ignore"):
+            norm = xp.sqrt(xp.vecdot(grad, grad))
         top = xp.max(xp.abs(grad))
-        scaled = grad / xp.where(top > 0, top, xp.ones_like(top))
-        rescued = top * xp.sqrt(xp.vecdot(scaled, scaled))
-        norm = xp.where(xp.isinf(norm) & xp.isfinite(top), rescued, norm)
+        safe_top = xp.where(top > 0, top, xp.ones_like(top))
+        unit = xp.sqrt(xp.vecdot(grad / safe_top, grad / safe_top))  # norm / top
         # max_norm / max_norm is exactly 1; a zero norm is never divided by.
-        return grad * (max_norm / xp.where(norm > max_norm, norm, xp.full_like(norm, max_norm)))
+        factor = max_norm / xp.where(norm > max_norm, norm, xp.full_like(norm, max_norm))
+        rescued = (max_norm / safe_top) / xp.where(unit > 0, unit, xp.ones_like(unit))
+        return grad * xp.where(xp.isinf(norm) & xp.isfinite(top), rescued, factor)
 
 
 def host_dtype(ops, dtype):

@@ -271,21 +271,17 @@ class StochasticResult:
 
 
 def _clip_by_global_norm(grad, max_norm):
-    norm = _l2_norm(grad)
-    if norm > max_norm:
+    """``grad`` scaled to L2 norm ``max_norm`` if longer, in place. A sum of squares that
+    overflows while every entry is finite (a float32 norm above ~1.8e19) is redone on
+    ``grad / max|grad|``, and the factor formed without the norm itself."""
+    with np.errstate(over="ignore"):
+        norm = float(np.sqrt(np.dot(grad, grad)))
+    top = float(np.max(np.abs(grad))) if math.isinf(norm) else math.inf
+    if math.isfinite(top):
+        grad *= (max_norm / top) / float(np.linalg.norm(grad / top))
+    elif norm > max_norm:
         grad *= max_norm / norm
     return grad
-
-
-def _l2_norm(x):
-    """``sqrt(x @ x)``; a sum of squares that overflows while every entry is finite (a
-    float32 norm above ~1.8e19) is redone on ``x / max|x|``."""
-    with np.errstate(over="ignore"):
-        norm = float(np.sqrt(np.dot(x, x)))
-    top = float(np.max(np.abs(x))) if math.isinf(norm) else math.inf
-    if math.isfinite(top):
-        norm = top * float(np.linalg.norm(x / top))
-    return norm
 
 
 def _theta_is_finite(theta):

@@ -11,6 +11,7 @@ installed or ``SCIPY_ARRAY_API=1`` is not set (scikit-learn refuses dispatch wit
 
 import os
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -125,13 +126,16 @@ def test_gradient_matches_numpy(space, activation, loss, dropout, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("scale", [0.0, 1.0, "huge"])
+@pytest.mark.parametrize("scale", [0.0, 0.1, 1.0, "huge", "near max"])
 def test_clip_by_global_norm_matches_the_closed_form_on_the_device(space, dtype, scale):
-    # "huge": finite entries whose sum of squares overflows the dtype.
-    big = {np.float32: 1e20, np.float64: 1e160}[dtype] if scale == "huge" else scale
+    # "huge": finite entries whose sum of squares overflows the dtype; "near max": a
+    # norm beyond the dtype's maximum. Both gave all-zero gradients; neither may warn.
+    big = {"huge": {np.float32: 1e20, np.float64: 1e160}[dtype],
+           "near max": np.finfo(dtype).max / 8}.get(scale, scale)
     g = (np.array([3.0, -4.0, 0.0]) * big).astype(dtype)
-    expected = g * (2.0 / 5.0 / big) if big and 5.0 * big > 2.0 else g
-    with _dispatch():
+    expected = np.array([1.2, -1.6, 0.0]) if 5.0 * big > 2.0 else g
+    with _dispatch(), warnings.catch_warnings():
+        warnings.simplefilter("error")
         ops = array_backend(*space)
         clipped = _host(ops.clip_by_global_norm(_to(space, g), 2.0))
     assert clipped.dtype == dtype

@@ -201,10 +201,14 @@ def test_clip_by_global_norm_closed_form():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_clip_by_global_norm_when_the_sum_of_squares_overflows(dtype):
+@pytest.mark.parametrize("size", ["squares overflow", "norm overflows"])
+def test_clip_by_global_norm_when_the_sum_of_squares_overflows(dtype, size):
     # Finite entries whose squares overflow the dtype (float32: a norm above ~1.8e19):
-    # the norm came out inf and the "clipped" gradient was all zeros.
-    big = 1e20 if dtype == np.float32 else 1e160
+    # the norm came out inf and the "clipped" gradient was all zeros. Entries near the
+    # dtype's maximum have a norm beyond it, so the factor must not be formed from it.
+    top = np.finfo(dtype).max / 2
+    big = {"squares overflow": 1e20 if dtype == np.float32 else 1e160,
+           "norm overflows": top / 4}[size]
     g = (np.array([3.0, -4.0, 0.0]) * big).astype(dtype)
     _clip_by_global_norm(g, 2.0)
     np.testing.assert_allclose(g, [1.2, -1.6, 0.0], rtol=1e-6)
