@@ -59,6 +59,16 @@ def _curve_of(estimator, label):
     )
 
 
+def _twin(ax):
+    """The twin axes an earlier display made on ``ax`` for its scores, or None: a
+    second display draws its scores there, and one legend lists every line."""
+    for other in ax.figure.axes:
+        if other is not ax and other.bbox.bounds == ax.bbox.bounds \
+                and ax in other.get_shared_x_axes().get_siblings(other):
+            return other
+    return None
+
+
 def _as_list(values):
     return list(values) if values else None
 
@@ -187,22 +197,23 @@ class LossCurveDisplay:
         if ax is None:
             _, ax = plt.subplots()
         has_scores = any(c.validation_score for c in self.curves)
-        score_ax = ax.twinx() if has_scores else None
+        score_ax = (_twin(ax) or ax.twinx()) if has_scores else None
         self.lines_ = {"loss": [], "validation_loss": [], "validation_score": []}
         self.best_lines_ = []
-        for k, curve in enumerate(self.curves):
-            self._plot_curve(ax, score_ax, curve, f"C{k}")
+        for curve in self.curves:
+            self._plot_curve(ax, score_ax, curve)
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
         if score_ax is not None:
             score_ax.set_ylabel("validation score")
-        handles = [h for a in (ax, score_ax) if a is not None for h in a.get_lines()]
+        handles = [h for a in (ax, score_ax or _twin(ax)) if a is not None
+                   for h in a.get_lines()]
         ax.legend(handles=[h for h in handles if not h.get_label().startswith("_")],
                   loc="best", fontsize="small")
         self.ax_, self.score_ax_, self.figure_ = ax, score_ax, ax.figure
         return self
 
-    def _plot_curve(self, ax, score_ax, curve, color):
+    def _plot_curve(self, ax, score_ax, curve):
         epochs = np.arange(1, len(curve.loss) + 1)
         validation_epochs = epochs[curve.validation_start:]
         many = len(self.curves) > 1
@@ -212,7 +223,10 @@ class LossCurveDisplay:
                 return curve.label if name == "training loss" else None
             return f"{curve.label}: {name}" if curve.label else name
 
-        (line,) = ax.plot(epochs, curve.loss, color=color, label=entry("training loss"))
+        # The axes' next colour, as scikit-learn's displays take it: a display drawn on
+        # the axes of an earlier one gets a colour of its own.
+        (line,) = ax.plot(epochs, curve.loss, label=entry("training loss"))
+        color = line.get_color()
         self.lines_["loss"].append(line)
         if curve.validation_loss:
             (line,) = ax.plot(

@@ -128,3 +128,20 @@ def test_the_label_of_from_estimator_names_its_legend_entries():
         "training loss", "validation loss", "validation score"]
     assert legend(LossCurveDisplay.from_estimator(est, label="run 7")) == [
         "run 7: training loss", "run 7: validation loss", "run 7: validation score"]
+
+
+def test_two_displays_on_one_axes_share_the_score_axes_and_the_legend():
+    # Drawn onto the axes of an earlier display, a second one took the same colour,
+    # made a second score axes over the first and left its lines out of the legend.
+    kw = dict(hidden_layer_sizes=(6,), early_stopping=True, max_iter=5)
+    a, b = (_fit(MLPClassifier(random_state=seed, **kw)) for seed in (0, 1))
+    _, ax = plt.subplots()
+    first = LossCurveDisplay.from_estimator(a, label="A", ax=ax)
+    second = LossCurveDisplay.from_estimator(b, label="B", ax=ax)
+    assert len(ax.figure.axes) == 2
+    assert second.score_ax_ is first.score_ax_
+    assert first.lines_["loss"][0].get_color() != second.lines_["loss"][0].get_color()
+    assert second.lines_["validation_score"][0].get_color() == second.lines_["loss"][0].get_color()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(legend) == sorted(f"{who}: {what}" for who in "AB" for what in
+                                    ("training loss", "validation loss", "validation score"))
