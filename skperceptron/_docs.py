@@ -124,9 +124,10 @@ SHARED_PARAMETERS = """\
     scoring : str, callable or None, default=None
         Validation score for early stopping: a scikit-learn scorer name or a
         callable ``scorer(estimator, X, y)``; None uses :meth:`score`. The
-        validation rows' weights (``sample_weight_val``, ``class_weight``) are passed
-        as ``sample_weight=`` to a scorer that accepts that keyword, as scikit-learn's
-        scorers do; a callable without it scores the rows unweighted. An error the
+        validation rows' weights (``sample_weight_val``, those of ``sample_weight``
+        on the held-out split, ``class_weight``) are passed as ``sample_weight=`` to
+        a scorer that accepts that keyword, as scikit-learn's scorers do; a callable
+        without it scores the rows unweighted. An error the
         scorer raises fails the fit (a previously fitted model is kept), except on
         an epoch whose validation outputs are not finite: that epoch diverged and is
         rolled back."""
