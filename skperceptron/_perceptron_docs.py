@@ -81,10 +81,11 @@ NOTES = """\
     last weights, the progressive-validation scores of the last epoch (each row scored
     by the weights just before its own update, which training computes anyway); for
     averaged weights, the training rows scored by the average. ``partial_fit`` refits
-    ``T`` on its batch and pools it with the previous value by row count. With
-    features of small magnitude (about 0.01 and below) the intercept's steps dominate
-    the progressive scores and ``predict_proba`` flattens towards uniform: standardise
-    the features, or use ``early_stopping=True``.
+    ``T`` on its batch and pools it with the previous value by row count. When the
+    training rows are separated (``n_features`` not much below ``n_samples``) the
+    probabilities are overconfident, and with features of small magnitude (about
+    0.01 and below) they flatten towards uniform; ``early_stopping=True`` calibrates
+    on held-out rows in both cases (see the user guide).
     A Ctrl-C during ``fit`` or ``partial_fit`` keeps the model of the last completed
     epoch (every column from that epoch), or the previous model if no epoch completed,
     with a warning saying which."""
