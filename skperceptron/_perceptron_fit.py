@@ -66,7 +66,9 @@ class PerceptronFitting:
         # Labels and weights of another Array API namespace follow the numpy X.
         y, sample_weight = to_host(y), to_host(sample_weight)
         X, y = self._validate_rows(X, y, reset=True)
-        classes = np.unique(y)  # check_classification_targets has checked the labels
+        # As scikit-learn's Perceptron (its first partial_fit call): object-dtype
+        # string labels give a str classes_, and predict returns str labels.
+        classes = unique_labels(y)  # check_classification_targets has checked them
         n_columns = _n_columns(classes)
         coef_init, intercept_init, warm = self._warm_start_weights(
             classes, X.shape[1], coef_init, intercept_init)

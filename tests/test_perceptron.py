@@ -559,3 +559,18 @@ def test_partial_fit_after_an_early_stopping_fit_is_sklearns(shuffle, n_classes)
     np.testing.assert_array_equal(ours.coef_, ref.coef_)
     np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
     assert (ours.n_iter_, ours.t_) == (ref.n_iter_, ref.t_)
+
+
+def test_object_string_labels_give_str_classes_as_scikit_learn():
+    # np.unique kept the object dtype: classes_ and predict's labels were object
+    # arrays where scikit-learn's Perceptron (and MLPClassifier) give str ones.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    for labels in (["abc", "de", "f"], ["yes", "no"]):
+        y = np.resize(np.array(labels, dtype=object), 60)
+        ours = PerceptronClassifier(random_state=0).fit(X, y)
+        theirs = Perceptron(random_state=0).fit(X, y)
+        assert ours.classes_.dtype == theirs.classes_.dtype
+        np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+        assert ours.predict(X).dtype == theirs.predict(X).dtype
+        np.testing.assert_array_equal(ours.coef_, theirs.coef_)
