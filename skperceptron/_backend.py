@@ -78,16 +78,26 @@ class ArrayBackend:
         # A sum of squares that overflows (a float32 norm above ~1.8e19) is redone on
         # grad / max|grad| and the factor formed without the norm itself, selected on
         # the device: there is no host branch to take. (errstate: array-api-strict
-        # computes with numpy, which would warn of the overflow repaired here.)
+        # computes with numpy, which would warn of the overflows repaired here.)
         with np.errstate(over="ignore"):
-            norm = xp.sqrt(xp.vecdot(grad, grad))
-        top = xp.max(xp.abs(grad))
-        safe_top = xp.where(top > 0, top, xp.ones_like(top))
-        unit = xp.sqrt(xp.vecdot(grad / safe_top, grad / safe_top))  # norm / top
-        # max_norm / max_norm is exactly 1; a zero norm is never divided by.
-        factor = max_norm / xp.where(norm > max_norm, norm, xp.full_like(norm, max_norm))
-        rescued = (max_norm / safe_top) / xp.where(unit > 0, unit, xp.ones_like(unit))
-        return grad * xp.where(xp.isinf(norm) & xp.isfinite(top), rescued, factor)
+            return _clip_factor(xp, grad, max_norm) * grad
+
+
+def _clip_factor(xp, grad, max_norm):
+    """``min(1, max_norm / ||grad||)`` as a 0-d array, exactly 1 where nothing is
+    clipped (torch's scalar / tensor is a reciprocal times the scalar, so
+    ``max_norm / max_norm`` can be 1 - 1 ulp)."""
+    norm = xp.sqrt(xp.vecdot(grad, grad))
+    top = xp.max(xp.abs(grad))
+    one = xp.ones_like(norm)
+    safe_top = xp.where(top > 0, top, one)
+    unit = xp.sqrt(xp.vecdot(grad / safe_top, grad / safe_top))  # norm / top
+    clip = norm > max_norm
+    factor = xp.where(clip, max_norm / xp.where(clip, norm, one), one)
+    # An overflowed norm is over max_norm when unit > max_norm / top.
+    longer = unit > max_norm / safe_top
+    rescued = xp.where(longer, (max_norm / safe_top) / xp.where(longer, unit, one), one)
+    return xp.where(xp.isinf(norm) & xp.isfinite(top), rescued, factor)
 
 
 def host_dtype(ops, dtype):

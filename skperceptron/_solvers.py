@@ -273,12 +273,15 @@ class StochasticResult:
 def _clip_by_global_norm(grad, max_norm):
     """``grad`` scaled to L2 norm ``max_norm`` if longer, in place. A sum of squares that
     overflows while every entry is finite (a float32 norm above ~1.8e19) is redone on
-    ``grad / max|grad|``, and the factor formed without the norm itself."""
+    ``grad / max|grad|`` (``unit``, the norm over ``max|grad|``), and the comparison and
+    the factor are formed without the norm itself."""
     with np.errstate(over="ignore"):
         norm = float(np.sqrt(np.dot(grad, grad)))
     top = float(np.max(np.abs(grad))) if math.isinf(norm) else math.inf
     if math.isfinite(top):
-        grad *= (max_norm / top) / float(np.linalg.norm(grad / top))
+        unit = float(np.linalg.norm(grad / top))
+        if unit > max_norm / top:
+            grad *= (max_norm / top) / unit
     elif norm > max_norm:
         grad *= max_norm / norm
     return grad

@@ -138,8 +138,11 @@ def test_clip_by_global_norm_matches_the_closed_form_on_the_device(space, dtype,
         warnings.simplefilter("error")
         ops = array_backend(*space)
         clipped = _host(ops.clip_by_global_norm(_to(space, g), 2.0))
+        # A norm below max_norm is left alone, even where its squares overflow.
+        kept = _host(ops.clip_by_global_norm(_to(space, g), float(np.finfo(dtype).max)))
     assert clipped.dtype == dtype
     assert_allclose(clipped, expected, rtol=1e-6)
+    np.testing.assert_array_equal(kept, g)
 
 
 def test_all_zero_weights_give_zero_gradient(space):

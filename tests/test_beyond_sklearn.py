@@ -210,9 +210,14 @@ def test_clip_by_global_norm_when_the_sum_of_squares_overflows(dtype, size):
     big = {"squares overflow": 1e20 if dtype == np.float32 else 1e160,
            "norm overflows": top / 4}[size]
     g = (np.array([3.0, -4.0, 0.0]) * big).astype(dtype)
+    h = g.copy()
     _clip_by_global_norm(g, 2.0)
     np.testing.assert_allclose(g, [1.2, -1.6, 0.0], rtol=1e-6)
     assert g.dtype == dtype
+    # A norm below max_norm is left alone, even where its squares overflow.
+    longer = h.copy()
+    _clip_by_global_norm(longer, float(np.finfo(dtype).max))
+    np.testing.assert_array_equal(longer, h)
 
 
 def test_clipping_rescales_a_float32_gradient_beyond_its_squares_range():
