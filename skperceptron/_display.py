@@ -60,13 +60,19 @@ def _curve_of(estimator, label):
 
 
 def _twin(ax):
-    """The twin axes an earlier display made on ``ax`` for its scores, or None: a
-    second display draws its scores there, and one legend lists every line."""
+    """The twin axes an earlier display made on ``ax`` for its scores (tagged with
+    ``ax`` when made, so a twin of the user's own is never taken), or None: a second
+    display draws its scores there, and one legend lists every line."""
     for other in ax.figure.axes:
-        if other is not ax and other.bbox.bounds == ax.bbox.bounds \
-                and ax in other.get_shared_x_axes().get_siblings(other):
+        if getattr(other, "_skperceptron_scores_of", None) is ax:
             return other
     return None
+
+
+def _new_twin(ax):
+    twin = ax.twinx()
+    twin._skperceptron_scores_of = ax
+    return twin
 
 
 def _as_list(values):
@@ -197,7 +203,7 @@ class LossCurveDisplay:
         if ax is None:
             _, ax = plt.subplots()
         has_scores = any(c.validation_score for c in self.curves)
-        score_ax = (_twin(ax) or ax.twinx()) if has_scores else None
+        score_ax = (_twin(ax) or _new_twin(ax)) if has_scores else None
         self.lines_ = {"loss": [], "validation_loss": [], "validation_score": []}
         self.best_lines_ = []
         for curve in self.curves:

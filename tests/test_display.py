@@ -145,3 +145,16 @@ def test_two_displays_on_one_axes_share_the_score_axes_and_the_legend():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert sorted(legend) == sorted(f"{who}: {what}" for who in "AB" for what in
                                     ("training loss", "validation loss", "validation score"))
+
+
+def test_a_twin_axes_of_the_users_own_is_left_alone():
+    est = _fit(MLPClassifier(hidden_layer_sizes=(6,), early_stopping=True, max_iter=5,
+                             random_state=0))
+    _, ax = plt.subplots()
+    theirs = ax.twinx()
+    theirs.plot([1, 5], [20, 30], label="temperature")
+    theirs.set_ylabel("degC")
+    display = LossCurveDisplay.from_estimator(est, ax=ax)
+    assert display.score_ax_ is not theirs
+    assert theirs.get_ylabel() == "degC"
+    assert "temperature" not in [t.get_text() for t in ax.get_legend().get_texts()]
