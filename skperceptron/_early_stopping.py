@@ -120,6 +120,10 @@ def validation_monitor(estimator, start, validation_set):
     scorer = None if estimator.scoring is None else check_scoring(estimator, estimator.scoring)
     y_val = None if scorer is None else estimator._decode_targets(Y_host)
     X_score = None if scorer is None else to_host(X_val)
+    # The validation rows' weights (sample_weight_val, the split's share of fit's, or
+    # class_weight) go to a scorer that takes them; one written as
+    # scorer(estimator, X, y) scores the rows unweighted.
+    sw_score = sw_host if scorer is not None and _takes_sample_weight(scorer) else None
     forward = _forward_for(ops, layer_units, activations, evaluator.loss.out_activation, rows)
 
     def outputs_finite(theta):
@@ -131,7 +135,7 @@ def validation_monitor(estimator, start, validation_set):
         if scorer is not None:
             probe = estimator._probe(_host_start(start, theta))
             try:
-                return _score_with(scorer, probe, X_score, y_val, sw_host)
+                return _score_with(scorer, probe, X_score, y_val, sw_score)
             except ValueError:
                 # The probe refuses to predict from a diverged epoch's weights: that
                 # epoch is rolled back. Any other error is the scorer's own, and fails
@@ -186,10 +190,7 @@ def _takes_sample_weight(scorer):
 
 
 def _score_with(scorer, probe, X_val, y_val, sw_val):
-    # The validation rows' weights (sample_weight_val, class_weight) go to a scorer
-    # that takes them; one written as scorer(estimator, X, y) scores the rows unweighted.
-    weighted = sw_val is not None and _takes_sample_weight(scorer)
-    kwargs = {"sample_weight": sw_val} if weighted else {}
+    kwargs = {} if sw_val is None else {"sample_weight": sw_val}
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         # X_val was validated to an array already; its names were checked then.
         warnings.filterwarnings("ignore", message="X does not have valid feature names")
