@@ -33,7 +33,8 @@ def final_estimator(model):
 def host_model(model):
     """``model``, or its numpy copy when it was fitted on device arrays: a graph's
     weights are host constants. The fitted model itself stays on its device."""
-    return convert_arrays(model, to_host) if holds_device_arrays(model) else model
+    device = holds_device_arrays(final_estimator(model))
+    return convert_arrays(model, to_host) if device else model
 
 
 def _frame_array(frame):

@@ -293,12 +293,10 @@ def check_fitted_namespace(X, estimator, method):
         check_same_namespace(X, estimator, attribute="_reference_weights", method=method)
 
 
-def holds_device_arrays(model):
-    """Whether a fitted model (or a Pipeline's final step) keeps another library's
-    arrays: it was fitted on them with ``array_api_dispatch=True``."""
-    while hasattr(model, "steps"):
-        model = model.steps[-1][1]
-    return _is_foreign_array(getattr(model, "_reference_weights", None))
+def holds_device_arrays(estimator):
+    """Whether a fitted estimator keeps another library's arrays: it was fitted on
+    them with ``array_api_dispatch=True``."""
+    return _is_foreign_array(getattr(estimator, "_reference_weights", None))
 
 
 def to_host(array):
