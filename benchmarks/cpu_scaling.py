@@ -30,7 +30,7 @@ from sklearn.datasets import make_classification
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skperceptron import MLPClassifier, _fused
+from skperceptron import MLPClassifier, _fused, _kernels
 from skperceptron._network import n_params
 
 # run.py's helpers; run as ``python benchmarks/cpu_scaling.py``, this folder is on sys.path.
@@ -81,8 +81,8 @@ def step_products(X_b, W, A, D, G):
 
 UNITS = [784, *HIDDEN, 10]
 N_PARAMS = n_params(UNITS)
-# The kernel gives each OpenMP thread at least this many parameters (_kernels.pyx).
-MIN_PER_THREAD = 32768
+# The kernel gives each OpenMP thread at least this many parameters.
+MIN_PER_THREAD = _kernels.ELEMENTS_PER_THREAD
 
 
 def oversubscription(threads, steps, dtype):

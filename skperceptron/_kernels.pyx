@@ -48,6 +48,9 @@ cdef Py_ssize_t MIN_PER_THREAD = 32768
 OPENMP = bool(SKP_HAVE_OPENMP)
 """Whether this build was compiled with OpenMP (otherwise every kernel runs serially)."""
 
+ELEMENTS_PER_THREAD = MIN_PER_THREAD
+"""The fewest elements an optimizer kernel gives each OpenMP thread."""
+
 
 def max_threads():
     """Threads a kernel may use at most now (1 without OpenMP)."""
